@@ -1,0 +1,291 @@
+#include "pkg/config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "pkg/error.hpp"
+
+extern char** environ;
+
+namespace pkg {
+namespace fs = std::filesystem;
+namespace {
+
+enum class Type { path, paths, words, count, color };
+
+// One known key: its type, its built-in default, and where it lands in Config.
+struct Key {
+    const char* name;
+    Type type;
+    const char* default_value;
+};
+
+const Key kKeys[] = {
+    {"root", Type::path, "/"},
+    {"ports", Type::paths, "/usr/ports"},
+    {"cache-dir", Type::path, "/var/cache/pkg/distfiles"},
+    {"packages-dir", Type::path, "/var/cache/pkg/packages"},
+    {"build-dir", Type::path, "/var/tmp/pkg"},
+    {"jobs", Type::count, "0"},
+    {"assume-installed", Type::words, ""},
+    {"color", Type::color, "auto"},
+};
+
+const Key* find_key(std::string_view name) {
+    for (const Key& key : kKeys) {
+        if (name == key.name) return &key;
+    }
+    return nullptr;
+}
+
+std::string env_name(std::string_view key) {
+    std::string out = kEnvPrefix;
+    for (char c : key) out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return out;
+}
+
+std::vector<std::string> split(std::string_view text, std::string_view separators) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t start = text.find_first_not_of(separators, i);
+        if (start == std::string_view::npos) break;
+        size_t end = text.find_first_of(separators, start);
+        if (end == std::string_view::npos) end = text.size();
+        out.emplace_back(text.substr(start, end - start));
+        i = end;
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    size_t b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return {};
+    size_t e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+// A value as one layer gives it: its words (already absolute for paths) and origin.
+struct Setting {
+    std::vector<std::string> words;
+    std::string origin;
+};
+
+// Applies one layer's value for `key` after checking it; `fail` throws the
+// layer's own kind of error (FileError with a line, or UsageError).
+using Fail = std::function<void(const std::string&)>;
+
+Setting make_setting(const Key& key, std::vector<std::string> words, const fs::path& base,
+                     std::string origin, const Fail& fail) {
+    switch (key.type) {
+        case Type::path:
+        case Type::count:
+        case Type::color:
+            if (words.size() != 1) {
+                fail(fmt::format("'{}' takes exactly one value, got {}", key.name, words.size()));
+            }
+            break;
+        case Type::paths:
+            if (words.empty()) fail(fmt::format("'{}' needs at least one directory", key.name));
+            break;
+        case Type::words: break;
+    }
+    if (key.type == Type::path || key.type == Type::paths) {
+        for (auto& w : words) w = (base / w).lexically_normal().string();
+    }
+    if (key.type == Type::count) {
+        unsigned value = 0;
+        const std::string& w = words[0];
+        auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), value);
+        if (ec != std::errc() || end != w.data() + w.size() || value > 4096) {
+            fail(fmt::format("'{}' must be a number from 0 to 4096 (0: one per CPU), got '{}'",
+                             key.name, w));
+        }
+    }
+    if (key.type == Type::color && words[0] != "auto" && words[0] != "always" &&
+        words[0] != "never") {
+        fail(fmt::format("'{}' must be auto, always or never, got '{}'", key.name, words[0]));
+    }
+    return Setting{std::move(words), std::move(origin)};
+}
+
+struct Layers {
+    std::map<std::string, Setting> settings;
+    std::map<std::string, std::string> providers;
+    std::map<std::string, std::string> provider_origin;
+};
+
+void read_file(const fs::path& file, Layers& layers) {
+    std::ifstream in(file);
+    if (!in) throw SystemError(errno, "cannot read configuration file {}", file.string());
+    fs::path base = fs::absolute(file).parent_path();
+    std::map<std::string, int> seen;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        std::string_view text = trim(line);
+        if (text.empty() || text.front() == '#') continue;
+        auto fail = [&](const std::string& why) {
+            throw FileError(file.string(), number, 0, "{}", why);
+        };
+        size_t eq = text.find('=');
+        if (eq == std::string_view::npos) fail(fmt::format("expected 'key = value', got '{}'", text));
+        std::string name(trim(text.substr(0, eq)));
+        std::string_view value = trim(text.substr(eq + 1));
+        if (name.empty()) fail("missing key before '='");
+        if (auto it = seen.find(name); it != seen.end()) {
+            fail(fmt::format("'{}' is set again (first set on line {})", name, it->second));
+        }
+        seen[name] = number;
+        std::string origin = fmt::format("{}:{}", file.string(), number);
+        if (name.starts_with("provider.")) {
+            std::string virtual_name = name.substr(9);
+            auto words = split(value, " \t");
+            if (virtual_name.empty() || words.size() != 1) {
+                fail(fmt::format("'{}' must name one port: 'provider.NAME = PORT'", name));
+            }
+            layers.providers[virtual_name] = words[0];
+            layers.provider_origin[name] = origin;
+            continue;
+        }
+        const Key* key = find_key(name);
+        if (!key) fail(fmt::format("unknown key '{}'", name));
+        layers.settings[name] = make_setting(*key, split(value, " \t"), base, origin, fail);
+    }
+}
+
+unsigned cpu_count() {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+}  // namespace
+
+Config load_config(const ConfigSources& sources) {
+    Layers layers;
+    for (const Key& key : kKeys) {
+        layers.settings[key.name] = Setting{split(key.default_value, " "), "default"};
+    }
+
+    std::optional<fs::path> file = sources.config_file;
+    if (!file) {
+        if (auto it = sources.environment.find(env_name("config"));
+            it != sources.environment.end() && !it->second.empty()) {
+            file = sources.working_directory / it->second;
+        }
+    }
+    if (file) {
+        read_file(*file, layers);
+    } else if (!sources.default_file.empty() && fs::exists(sources.default_file)) {
+        file = sources.default_file;
+        read_file(*file, layers);
+    }
+
+    for (const Key& key : kKeys) {
+        auto it = sources.environment.find(env_name(key.name));
+        if (it == sources.environment.end()) continue;
+        std::string var = it->first;
+        auto fail = [&](const std::string& why) {
+            throw UsageError("environment variable {}: {}", var, why);
+        };
+        // A list of directories is colon-separated, as PATH; other lists space-separated.
+        auto words = split(it->second, key.type == Type::paths ? ":" : " \t");
+        layers.settings[key.name] = make_setting(key, std::move(words), sources.working_directory,
+                                                 fmt::format("environment ({})", var), fail);
+    }
+
+    for (const auto& [name, values] : sources.command_line) {
+        const Key* key = find_key(name);
+        if (!key) throw UsageError("unknown configuration key '{}'", name);
+        auto fail = [&](const std::string& why) { throw UsageError("--{}: {}", name, why); };
+        std::vector<std::string> words;
+        for (const auto& v : values) {
+            auto parts = split(v, key->type == Type::paths ? ":" : "\n");
+            words.insert(words.end(), parts.begin(), parts.end());
+        }
+        layers.settings[name] =
+            make_setting(*key, std::move(words), sources.working_directory, "command line", fail);
+    }
+
+    Config config;
+    auto& s = layers.settings;
+    config.root = s["root"].words[0];
+    config.ports.assign(s["ports"].words.begin(), s["ports"].words.end());
+    config.cache_dir = s["cache-dir"].words[0];
+    config.packages_dir = s["packages-dir"].words[0];
+    config.build_dir = s["build-dir"].words[0];
+    unsigned jobs = static_cast<unsigned>(std::stoul(s["jobs"].words[0]));
+    config.jobs = jobs == 0 ? cpu_count() : jobs;
+    config.assume_installed = s["assume-installed"].words;
+    const std::string& color = s["color"].words[0];
+    config.color = color == "always"  ? ColorMode::always
+                   : color == "never" ? ColorMode::never
+                                      : ColorMode::automatic;
+    config.providers = layers.providers;
+    for (auto& [name, setting] : s) config.origin[name] = setting.origin;
+    for (auto& [name, origin] : layers.provider_origin) config.origin[name] = origin;
+    config.file = file;
+    return config;
+}
+
+std::map<std::string, std::string> current_environment() {
+    std::map<std::string, std::string> out;
+    std::string_view prefix = kEnvPrefix;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view entry = *e;
+        if (!entry.starts_with(prefix)) continue;
+        size_t eq = entry.find('=');
+        if (eq == std::string_view::npos) continue;
+        out.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+    return out;
+}
+
+const std::vector<std::string>& config_keys() {
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> out;
+        for (const Key& key : kKeys) out.emplace_back(key.name);
+        return out;
+    }();
+    return keys;
+}
+
+std::string config_value(const Config& config, const std::string& key) {
+    auto join = [](const auto& items) {
+        std::string out;
+        for (const auto& item : items) {
+            if (!out.empty()) out += ' ';
+            if constexpr (std::is_same_v<std::decay_t<decltype(item)>, fs::path>) {
+                out += item.string();
+            } else {
+                out += item;
+            }
+        }
+        return out;
+    };
+    if (key == "root") return config.root.string();
+    if (key == "ports") return join(config.ports);
+    if (key == "cache-dir") return config.cache_dir.string();
+    if (key == "packages-dir") return config.packages_dir.string();
+    if (key == "build-dir") return config.build_dir.string();
+    if (key == "jobs") return std::to_string(config.jobs);
+    if (key == "assume-installed") return join(config.assume_installed);
+    if (key == "color") {
+        return config.color == ColorMode::always  ? "always"
+               : config.color == ColorMode::never ? "never"
+                                                  : "auto";
+    }
+    if (key.starts_with("provider.")) {
+        auto it = config.providers.find(key.substr(9));
+        if (it != config.providers.end()) return it->second;
+    }
+    throw UsageError("unknown configuration key '{}'", key);
+}
+
+}  // namespace pkg

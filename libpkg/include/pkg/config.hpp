@@ -1,0 +1,69 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pkg/export.hpp"
+
+namespace pkg {
+
+enum class ColorMode { automatic, always, never };
+
+/// The settings of pkg.conf(5), after every layer has been applied. Every
+/// path is absolute and, except `root`, a host path: it is not under root.
+struct Config {
+    std::filesystem::path root = "/";
+    std::vector<std::filesystem::path> ports;  ///< overlays: the first that has a port wins
+    std::filesystem::path cache_dir;           ///< downloaded sources
+    std::filesystem::path packages_dir;        ///< built packages
+    std::filesystem::path build_dir;           ///< scratch space for builds
+    unsigned jobs = 1;
+    std::vector<std::string> assume_installed;  ///< provided by the host, outside pkg
+    std::map<std::string, std::string> providers;  ///< virtual name -> chosen port
+    ColorMode color = ColorMode::automatic;
+
+    /// Where each key's value came from: "default", "FILE:LINE",
+    /// "environment (PKGMGR_X)" or "command line".
+    std::map<std::string, std::string> origin;
+    /// The configuration file that was read, if any.
+    std::optional<std::filesystem::path> file;
+};
+
+/// The prefix of every environment variable pkg reads (never PKG_CONFIG*,
+/// which belongs to pkg-config).
+inline constexpr const char* kEnvPrefix = "PKGMGR_";
+
+/// What the configuration is built from, in increasing precedence:
+/// built-in defaults, the file, the environment, the command line.
+struct ConfigSources {
+    /// `--config FILE`; when empty, PKGMGR_CONFIG, else `default_file`
+    /// (which may be missing: then only defaults apply).
+    std::optional<std::filesystem::path> config_file;
+    std::filesystem::path default_file;
+    /// The process environment (only PKGMGR_* entries are read).
+    std::map<std::string, std::string> environment;
+    /// Values from the command line by key ("root", "ports", ...); a list
+    /// key takes several values, in order.
+    std::map<std::string, std::vector<std::string>> command_line;
+    /// Relative paths on the command line and in the environment are taken
+    /// from here; those in the file from the file's directory.
+    std::filesystem::path working_directory;
+};
+
+/// Builds the configuration. Throws FileError naming FILE:LINE for a bad
+/// file, UsageError for a bad environment or command-line value.
+PKG_API Config load_config(const ConfigSources& sources);
+
+/// The process environment's PKGMGR_* variables.
+PKG_API std::map<std::string, std::string> current_environment();
+
+/// The keys pkg.conf knows, in the order pkg.conf(5) lists them.
+PKG_API const std::vector<std::string>& config_keys();
+
+/// The value of `key` in the form pkg.conf takes (lists space-separated).
+PKG_API std::string config_value(const Config& config, const std::string& key);
+
+}  // namespace pkg

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "pkg/export.hpp"
+
+namespace pkg {
+
+/// How important a message is. The frontend shows `info` and above by default,
+/// `debug` with -v, only `warning` and above with -q.
+enum class Level { debug, info, warning, error };
+
+PKG_API const char* level_name(Level level);
+
+/// One step of a long task. Several tasks may run at once (parallel
+/// downloads): each has its own id. `total` is 0 when unknown; the last event
+/// of a task has `finished` set.
+struct Progress {
+    std::uint64_t task = 0;
+    std::string label;  ///< what is being done: "zlib-1.3.tar.gz"
+    std::string unit;   ///< "bytes", "files", "packages"
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;
+    bool finished = false;
+};
+
+struct Message {
+    Level level = Level::info;
+    std::string text;
+};
+
+/// A yes/no question. `default_answer` is what a caller without a terminal
+/// gets; a question whose safe answer is "no" says so here.
+struct Question {
+    std::string text;
+    bool default_answer = false;
+};
+
+/// Where libpkg reports what it does; libpkg itself never prints. Every
+/// method may be called from any thread at the same time: implementations
+/// serialise internally.
+class PKG_API EventSink {
+public:
+    virtual ~EventSink();
+    virtual void progress(const Progress& event) = 0;
+    virtual void message(const Message& event) = 0;
+    /// Returns the answer; never blocks forever when there is no terminal.
+    virtual bool ask(const Question& question) = 0;
+
+    /// A task id unique within this process.
+    static std::uint64_t new_task_id();
+};
+
+/// A sink that drops everything and answers every question with its default.
+class PKG_API NullSink final : public EventSink {
+public:
+    void progress(const Progress&) override {}
+    void message(const Message&) override {}
+    bool ask(const Question& question) override { return question.default_answer; }
+};
+
+/// Reports the progress of one task: `advance` as work is done, the
+/// destructor sends the final event if `finish` was not called.
+class PKG_API ProgressTask {
+public:
+    ProgressTask(EventSink& sink, std::string label, std::string unit, std::uint64_t total);
+    ~ProgressTask();
+    ProgressTask(const ProgressTask&) = delete;
+    ProgressTask& operator=(const ProgressTask&) = delete;
+
+    void advance(std::uint64_t amount);
+    void set_total(std::uint64_t total);
+    void finish();
+
+private:
+    void send(bool finished);
+    EventSink& sink_;
+    Progress state_;
+};
+
+}  // namespace pkg

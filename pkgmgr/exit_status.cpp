@@ -1,0 +1,54 @@
+#include "exit_status.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace pkgmgr {
+
+int exit_code(pkg::ErrorKind kind) {
+    switch (kind) {
+        case pkg::ErrorKind::general: return 1;
+        case pkg::ErrorKind::usage: return 2;
+        case pkg::ErrorKind::problems: return 3;
+        case pkg::ErrorKind::lock_busy: return 4;
+        case pkg::ErrorKind::declined: return 5;
+        case pkg::ErrorKind::dependency: return 6;
+        case pkg::ErrorKind::verification: return 7;
+        case pkg::ErrorKind::privilege: return 8;
+    }
+    return 1;
+}
+
+int report_error(const std::exception& error, bool json, const Style& style, std::ostream& out,
+                 std::ostream& err) {
+    pkg::ErrorKind kind = pkg::ErrorKind::general;
+    std::string hint;
+    std::string message = error.what();
+    if (auto* e = dynamic_cast<const pkg::Error*>(&error)) {
+        kind = e->kind();
+        hint = e->hint();
+    } else if (dynamic_cast<const std::bad_alloc*>(&error)) {
+        message = "out of memory";
+    } else {
+        message = "internal error: " + message;
+    }
+    int code = exit_code(kind);
+    if (json) {
+        nlohmann::ordered_json j;
+        j["error"] = {{"kind", pkg::error_kind_name(kind)},
+                      {"exit", code},
+                      {"message", message},
+                      {"hint", hint.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(hint)}};
+        out << j.dump(2) << '\n';
+        out.flush();
+        return code;
+    }
+    auto paint = [&](const char* label) {
+        return style.color ? fmt::format("\x1b[1;31m{}\x1b[0m", label) : std::string(label);
+    };
+    err << paint("error:") << ' ' << message << '\n';
+    if (!hint.empty()) err << "hint: " << hint << '\n';
+    err.flush();
+    return code;
+}
+
+}  // namespace pkgmgr

@@ -1,0 +1,160 @@
+#include "output/text_sink.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace pkgmgr {
+namespace {
+
+const char* kRed = "\x1b[1;31m";
+const char* kYellow = "\x1b[1;33m";
+const char* kDim = "\x1b[2m";
+const char* kBold = "\x1b[1m";
+
+}  // namespace
+
+std::string format_amount(std::uint64_t amount, const std::string& unit) {
+    if (unit != "bytes") return unit.empty() ? std::to_string(amount) : fmt::format("{} {}", amount, unit);
+    if (amount < 1024) return fmt::format("{} B", amount);
+    const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(amount) / 1024.0;
+    int i = 0;
+    while (value >= 1024.0 && i < 3) {
+        value /= 1024.0;
+        ++i;
+    }
+    return fmt::format("{:.1f} {}", value, units[i]);
+}
+
+std::string TextSink::render_bar(const pkg::Progress& event, int width) {
+    std::string amount;
+    int percent = -1;
+    if (event.total > 0) {
+        std::uint64_t done = std::min(event.done, event.total);
+        percent = static_cast<int>(done * 100 / event.total);
+        amount = fmt::format("{}/{}", format_amount(event.done, event.unit),
+                             format_amount(event.total, event.unit));
+    } else {
+        amount = format_amount(event.done, event.unit);
+    }
+    std::string tail = percent >= 0 ? fmt::format(" {:>3}% {}", percent, amount) : " " + amount;
+    // Label, then a bar in what is left, then the tail; the label gives way first.
+    int room = width - static_cast<int>(tail.size());
+    int bar_width = std::clamp(room / 2, 0, 40);
+    int label_width = room - bar_width - 3;  // " [" and "]"
+    std::string label = event.label;
+    if (label_width < 4) {
+        label_width = std::max(room - 1, 0);
+        bar_width = 0;
+    }
+    if (static_cast<int>(label.size()) > label_width) {
+        label = label_width > 3 ? label.substr(0, label_width - 3) + "..." : label.substr(0, label_width);
+    }
+    std::string line = label;
+    if (bar_width > 0) {
+        line += std::string(label_width - label.size(), ' ') + " [";
+        int filled = percent >= 0 ? bar_width * percent / 100 : 0;
+        line += std::string(filled, '#') + std::string(bar_width - filled, percent >= 0 ? '-' : ' ');
+        line += "]";
+    }
+    line += tail;
+    if (static_cast<int>(line.size()) > width) line.resize(std::max(width, 0));
+    return line;
+}
+
+TextSink::TextSink(std::ostream& err, std::istream& in, Style style)
+    : err_(err), in_(in), style_(style) {}
+
+TextSink::~TextSink() {
+    std::lock_guard lock(mutex_);
+    clear_bars();
+    err_.flush();
+}
+
+std::string TextSink::paint(const std::string& text, const char* ansi) const {
+    if (!style_.color) return text;
+    return std::string(ansi) + text + "\x1b[0m";
+}
+
+void TextSink::clear_bars() {
+    if (drawn_lines_ == 0) return;
+    err_ << fmt::format("\x1b[{}A\r\x1b[J", drawn_lines_);
+    drawn_lines_ = 0;
+}
+
+void TextSink::draw_bars() {
+    for (const auto& [id, event] : active_) {
+        err_ << render_bar(event, style_.width - 1) << '\n';
+        ++drawn_lines_;
+    }
+    err_.flush();
+}
+
+void TextSink::progress(const pkg::Progress& event) {
+    if (style_.verbosity < 0) return;
+    std::lock_guard lock(mutex_);
+    if (!style_.terminal) {
+        if (!event.finished) return;
+        std::string amount = format_amount(event.done, event.unit);
+        err_ << event.label << ": " << amount << '\n';
+        err_.flush();
+        return;
+    }
+    std::string bar = render_bar(event, style_.width - 1);
+    if (event.finished) {
+        clear_bars();
+        active_.erase(event.task);
+        last_drawn_.erase(event.task);
+        err_ << bar << '\n';  // a finished task's last bar stays on screen
+        draw_bars();
+        return;
+    }
+    auto drawn = last_drawn_.find(event.task);
+    if (drawn != last_drawn_.end() && drawn->second == bar) return;
+    last_drawn_[event.task] = bar;
+    active_[event.task] = event;
+    clear_bars();
+    draw_bars();
+}
+
+void TextSink::message(const pkg::Message& event) {
+    int threshold = style_.verbosity > 0 ? 0 : (style_.verbosity < 0 ? 2 : 1);
+    if (static_cast<int>(event.level) < threshold) return;
+    std::lock_guard lock(mutex_);
+    clear_bars();
+    switch (event.level) {
+        case pkg::Level::debug: err_ << paint("debug:", kDim) << ' ' << event.text << '\n'; break;
+        case pkg::Level::info: err_ << event.text << '\n'; break;
+        case pkg::Level::warning: err_ << paint("warning:", kYellow) << ' ' << event.text << '\n'; break;
+        case pkg::Level::error: err_ << paint("error:", kRed) << ' ' << event.text << '\n'; break;
+    }
+    draw_bars();
+}
+
+bool TextSink::ask(const pkg::Question& question) {
+    std::lock_guard lock(mutex_);
+    clear_bars();
+    const char* choices = question.default_answer ? "[Y/n]" : "[y/N]";
+    err_ << paint("::", kBold) << ' ' << question.text << ' ' << choices << ' ';
+    bool answer = question.default_answer;
+    if (style_.assume_yes) {
+        answer = true;
+        err_ << "y (--yes)\n";
+    } else if (!style_.interactive) {
+        err_ << (answer ? "y" : "n") << " (no terminal: default)\n";
+    } else {
+        err_.flush();
+        std::string line;
+        if (!std::getline(in_, line)) {
+            err_ << '\n';
+        } else if (!line.empty()) {
+            char c = line[0];
+            answer = c == 'y' || c == 'Y';
+        }
+    }
+    draw_bars();
+    return answer;
+}
+
+}  // namespace pkgmgr
