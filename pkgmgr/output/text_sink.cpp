@@ -28,6 +28,9 @@ std::string format_amount(std::uint64_t amount, const std::string& unit) {
 }
 
 std::string TextSink::render_bar(const pkg::Progress& event, int width) {
+    // Fixed columns, so that bars do not move as the amounts change:
+    // label, bar (only when the total is known), then percent and amount.
+    constexpr int kTailWidth = 26;
     std::string amount;
     int percent = -1;
     if (event.total > 0) {
@@ -38,25 +41,25 @@ std::string TextSink::render_bar(const pkg::Progress& event, int width) {
     } else {
         amount = format_amount(event.done, event.unit);
     }
-    std::string tail = percent >= 0 ? fmt::format(" {:>3}% {}", percent, amount) : " " + amount;
-    // Label, then a bar in what is left, then the tail; the label gives way first.
-    int room = width - static_cast<int>(tail.size());
-    int bar_width = std::clamp(room / 2, 0, 40);
-    int label_width = room - bar_width - 3;  // " [" and "]"
-    std::string label = event.label;
-    if (label_width < 4) {
-        label_width = std::max(room - 1, 0);
+    std::string tail = percent >= 0 ? fmt::format("{:>3}% {:>{}}", percent, amount, kTailWidth - 5)
+                                    : fmt::format("{:>{}}", amount, kTailWidth);
+    int room = std::max(width - static_cast<int>(tail.size()), 0);
+    int bar_width = percent >= 0 ? std::clamp(room / 3, 0, 30) : 0;
+    int label_width = room - (bar_width > 0 ? bar_width + 3 : 1);  // " [" "]" or " "
+    if (label_width < 8) {  // too narrow for a bar: label and amount only
         bar_width = 0;
+        label_width = std::max(room - 1, 0);
     }
+    std::string label = event.label;
     if (static_cast<int>(label.size()) > label_width) {
         label = label_width > 3 ? label.substr(0, label_width - 3) + "..." : label.substr(0, label_width);
     }
-    std::string line = label;
+    std::string line = label + std::string(label_width - label.size(), ' ');
     if (bar_width > 0) {
-        line += std::string(label_width - label.size(), ' ') + " [";
-        int filled = percent >= 0 ? bar_width * percent / 100 : 0;
-        line += std::string(filled, '#') + std::string(bar_width - filled, percent >= 0 ? '-' : ' ');
-        line += "]";
+        int filled = bar_width * percent / 100;
+        line += " [" + std::string(filled, '#') + std::string(bar_width - filled, '-') + "]";
+    } else {
+        line += ' ';
     }
     line += tail;
     if (static_cast<int>(line.size()) > width) line.resize(std::max(width, 0));

@@ -1,0 +1,135 @@
+// Runs the real pkg binary: options, output, JSON, exit codes.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+namespace {
+
+using pkgtest::run_pkg;
+
+TEST(Cli, HelpListsGlobalOptionsAndCommandsGolden) {
+    auto r = run_pkg({"--help"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ("", pkgtest::check_golden("help.txt", r.out));
+}
+
+TEST(Cli, CommandHelpExitsZero) {
+    auto r = run_pkg({"vercmp", "--help"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find("Compare two versions"), std::string::npos) << r.out;
+}
+
+TEST(Cli, VersionPrintsNameAndVersion) {
+    auto r = run_pkg({"--version"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, std::string("pkg ") + PKG_VERSION + "\n");
+}
+
+TEST(Cli, VersionAsJson) {
+    auto r = run_pkg({"--json", "--version"});
+    EXPECT_EQ(r.status, 0);
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["name"], "pkg");
+    EXPECT_EQ(j["version"], PKG_VERSION);
+}
+
+struct VercmpCase {
+    const char* a;
+    const char* b;
+    const char* out;
+};
+
+class CliVercmp : public ::testing::TestWithParam<VercmpCase> {};
+
+TEST_P(CliVercmp, PrintsMinusOneZeroOrOne) {
+    auto r = run_pkg({"vercmp", GetParam().a, GetParam().b});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, GetParam().out);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, CliVercmp,
+                         ::testing::Values(VercmpCase{"1.0", "1.1", "-1\n"},
+                                           VercmpCase{"1.0", "1_0", "0\n"},
+                                           VercmpCase{"1.0~rc1", "1.0", "1\n"},
+                                           VercmpCase{"1:0.1", "2.0-3", "1\n"}));
+
+TEST(Cli, VercmpJsonIsOneDocument) {
+    auto r = run_pkg({"vercmp", "--json", "1.0", "1..0"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ("", pkgtest::check_golden("vercmp.json", r.out));
+}
+
+TEST(Cli, InvalidVersionIsAUsageError) {
+    auto r = run_pkg({"vercmp", "1.0-1-1", "1"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "error: invalid version '1.0-1-1': version '1.0-1' contains '-' (the release separator)\n");
+}
+
+struct UsageCase {
+    std::vector<std::string> args;
+    const char* fragment;
+};
+
+class CliUsage : public ::testing::TestWithParam<UsageCase> {};
+
+TEST_P(CliUsage, ExitsTwoWithAMessage) {
+    auto r = run_pkg(GetParam().args);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().fragment), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("hint: see 'pkg --help'"), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliUsage,
+    ::testing::Values(UsageCase{{}, "no command given"},
+                      UsageCase{{"--bogus"}, "--bogus"},
+                      UsageCase{{"frobnicate"}, "frobnicate"},
+                      UsageCase{{"vercmp", "1"}, "B is required"},
+                      UsageCase{{"vercmp", "1", "2", "3"}, "3"},
+                      UsageCase{{"--root"}, "--root"}));
+
+TEST(Cli, UsageErrorAsJsonIsAnErrorObjectOnStdout) {
+    auto r = run_pkg({"--json", "vercmp", "1"});
+    EXPECT_EQ(r.status, 2);
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["error"]["kind"], "usage");
+    EXPECT_EQ(j["error"]["exit"], 2);
+    EXPECT_EQ(j["error"]["hint"], "see 'pkg --help'");
+    EXPECT_EQ(r.err, "");
+}
+
+TEST(Cli, GlobalOptionsWorkAfterTheCommand) {
+    auto r = run_pkg({"vercmp", "1", "2", "--json", "-v", "--root", "/tmp"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["result"], -1);
+}
+
+TEST(Cli, BadConfigFileNamesFileAndLineAndExitsOne) {
+    pkgtest::ScratchDir dir;
+    std::string file = dir.write("pkg.conf", "root = /\nrot = /x\n");
+    auto r = run_pkg({"--config", file, "vercmp", "1", "2"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "error: " + file + ":2: unknown key 'rot'\n");
+    auto j = run_pkg({"--json", "--config", file, "config"});
+    EXPECT_EQ(j.status, 1);
+    EXPECT_EQ(nlohmann::json::parse(j.out)["error"]["message"], file + ":2: unknown key 'rot'");
+}
+
+TEST(Cli, ColourFollowsConfigAndNoColor) {
+    pkgtest::ScratchDir dir;
+    std::string file = dir.write("pkg.conf", "color = always\n");
+    pkgtest::ProcessOptions colored;
+    colored.set_env["NO_COLOR"] = "";
+    auto r = run_pkg({"--config", file, "vercmp", "x-y", "1"}, colored);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err.rfind("\x1b[1;31merror:\x1b[0m ", 0), 0u) << r.err;
+    auto plain = run_pkg({"--config", file, "vercmp", "x-y", "1"});  // NO_COLOR=1
+    EXPECT_EQ(plain.err.rfind("error: ", 0), 0u) << plain.err;
+}
+
+}  // namespace

@@ -1,0 +1,63 @@
+#include "output/json_sink.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "support/process.hpp"
+
+namespace {
+
+TEST(JsonSink, EventsAreJsonLinesGolden) {
+    std::ostringstream err;
+    pkgmgr::JsonSink sink(err, false);
+    pkg::Progress p;
+    p.task = 7;
+    p.label = "zlib-1.3.tar.gz";
+    p.unit = "bytes";
+    p.done = 10;
+    p.total = 20;
+    sink.progress(p);
+    p.done = 20;
+    p.finished = true;
+    sink.progress(p);
+    sink.message({pkg::Level::warning, "a \"quoted\" word\nand a newline"});
+    EXPECT_FALSE(sink.ask({"Remove?", false}));
+    EXPECT_EQ("", pkgtest::check_golden("json-sink-events.txt", err.str()));
+}
+
+TEST(JsonSink, YesAnswersQuestionsAndRecordsIt) {
+    std::ostringstream err;
+    pkgmgr::JsonSink sink(err, true);
+    EXPECT_TRUE(sink.ask({"Remove?", false}));
+    auto j = nlohmann::json::parse(err.str());
+    EXPECT_EQ(j["event"], "question");
+    EXPECT_EQ(j["default"], false);
+    EXPECT_EQ(j["answer"], true);
+}
+
+TEST(JsonSink, SafeFromWorkerThreads) {
+    std::ostringstream err;
+    pkgmgr::JsonSink sink(err, false);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 8; ++t) {
+        workers.emplace_back([&sink] {
+            pkg::ProgressTask task(sink, "t", "bytes", 50);
+            for (int i = 0; i < 50; ++i) task.advance(1);
+        });
+    }
+    for (auto& w : workers) w.join();
+    std::istringstream lines(err.str());
+    std::string line;
+    int count = 0;
+    while (std::getline(lines, line)) {
+        auto j = nlohmann::json::parse(line);  // throws on a mangled line
+        EXPECT_EQ(j["event"], "progress");
+        ++count;
+    }
+    EXPECT_EQ(count, 8 * 52);  // start, 50 advances, finish
+}
+
+}  // namespace
