@@ -75,6 +75,11 @@ struct UsageCase {
     const char* fragment;
 };
 
+void PrintTo(const UsageCase& c, std::ostream* os) {
+    *os << "pkg";
+    for (const auto& a : c.args) *os << ' ' << a;
+}
+
 class CliUsage : public ::testing::TestWithParam<UsageCase> {};
 
 TEST_P(CliUsage, ExitsTwoWithAMessage) {
