@@ -31,6 +31,7 @@ const Key kKeys[] = {
     {"cache-dir", Type::path, "/var/cache/pkg/distfiles"},
     {"packages-dir", Type::path, "/var/cache/pkg/packages"},
     {"build-dir", Type::path, "/var/tmp/pkg"},
+    {"profiles-dir", Type::path, "/usr/share/pkg/profiles"},
     {"jobs", Type::count, "0"},
     {"assume-installed", Type::words, ""},
     {"color", Type::color, "auto"},
@@ -220,6 +221,7 @@ Config load_config(const ConfigSources& sources) {
     config.cache_dir = s["cache-dir"].words[0];
     config.packages_dir = s["packages-dir"].words[0];
     config.build_dir = s["build-dir"].words[0];
+    config.profiles_dir = s["profiles-dir"].words[0];
     unsigned jobs = static_cast<unsigned>(std::stoul(s["jobs"].words[0]));
     config.jobs = jobs == 0 ? cpu_count() : jobs;
     config.assume_installed = s["assume-installed"].words;
@@ -274,6 +276,7 @@ std::string config_value(const Config& config, const std::string& key) {
     if (key == "cache-dir") return config.cache_dir.string();
     if (key == "packages-dir") return config.packages_dir.string();
     if (key == "build-dir") return config.build_dir.string();
+    if (key == "profiles-dir") return config.profiles_dir.string();
     if (key == "jobs") return std::to_string(config.jobs);
     if (key == "assume-installed") return join(config.assume_installed);
     if (key == "color") {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ports_view.hpp"
+
 namespace pkgmgr {
 
 int exit_code(pkg::ErrorKind kind) {
@@ -22,7 +24,7 @@ int report_error(const std::exception& error, bool json, const Style& style, std
                  std::ostream& err) {
     pkg::ErrorKind kind = pkg::ErrorKind::general;
     std::string hint;
-    std::string message = error.what();
+    std::string message = shorten_paths(error.what());
     if (auto* e = dynamic_cast<const pkg::Error*>(&error)) {
         kind = e->kind();
         hint = e->hint();

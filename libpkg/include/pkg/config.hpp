@@ -20,6 +20,7 @@ struct Config {
     std::filesystem::path cache_dir;           ///< downloaded sources
     std::filesystem::path packages_dir;        ///< built packages
     std::filesystem::path build_dir;           ///< scratch space for builds
+    std::filesystem::path profiles_dir;        ///< bootstrap profiles (NAME.json)
     unsigned jobs = 1;
     std::vector<std::string> assume_installed;  ///< provided by the host, outside pkg
     std::map<std::string, std::string> providers;  ///< virtual name -> chosen port

@@ -73,21 +73,27 @@ public:
     template <typename... Args>
     FileError(std::string file, int line, int column, fmt::format_string<Args...> format,
               Args&&... args)
-        : Error(ErrorKind::general,
-                locate(file, line, column) + fmt::format(format, std::forward<Args>(args)...)),
+        : FileError(std::move(file), line, column, fmt::format(format, std::forward<Args>(args)...)) {}
+
+    FileError(std::string file, int line, int column, std::string message)
+        : Error(ErrorKind::general, locate(file, line, column) + message),
           file_(std::move(file)),
           line_(line),
-          column_(column) {}
+          column_(column),
+          detail_(std::move(message)) {}
 
     const std::string& file() const noexcept { return file_; }
     int line() const noexcept { return line_; }
     int column() const noexcept { return column_; }
+    /// The message without the location.
+    const std::string& detail() const noexcept { return detail_; }
 
 private:
     static std::string locate(const std::string& file, int line, int column);
     std::string file_;
     int line_;
     int column_;
+    std::string detail_;
 };
 
 /// A failed system call: the message, then the path it acted on and strerror(errno).

@@ -1,0 +1,77 @@
+#include "pkg/dependency.hpp"
+
+#include <fmt/format.h>
+
+#include "pkg/port.hpp"
+#include "pkg/version.hpp"
+
+namespace pkg {
+
+const char* kind_name(DependencyKind kind) {
+    switch (kind) {
+        case DependencyKind::host: return "host";
+        case DependencyKind::build: return "build";
+        case DependencyKind::run: return "run";
+        case DependencyKind::check: return "check";
+    }
+    return "run";
+}
+
+bool Constraint::satisfied_by(std::string_view candidate) const {
+    if (op == Op::any) return true;
+    int c = vercmp(candidate, version);
+    switch (op) {
+        case Op::eq: return c == 0;
+        case Op::lt: return c < 0;
+        case Op::le: return c <= 0;
+        case Op::gt: return c > 0;
+        case Op::ge: return c >= 0;
+        case Op::any: return true;
+    }
+    return false;
+}
+
+std::string Constraint::str() const {
+    switch (op) {
+        case Op::any: return "";
+        case Op::eq: return "=" + version;
+        case Op::lt: return "<" + version;
+        case Op::le: return "<=" + version;
+        case Op::gt: return ">" + version;
+        case Op::ge: return ">=" + version;
+    }
+    return "";
+}
+
+std::optional<Dependency> Dependency::parse(std::string_view text, std::string* why) {
+    size_t op_at = text.find_first_of("<>=");
+    Dependency d;
+    d.name = std::string(text.substr(0, op_at));
+    if (auto problem = check_port_name(d.name)) {
+        *why = *problem;
+        return std::nullopt;
+    }
+    if (op_at == std::string_view::npos) return d;
+    std::string_view rest = text.substr(op_at);
+    using Op = Constraint::Op;
+    struct Spelling {
+        std::string_view text;
+        Op op;
+    };
+    static constexpr Spelling spellings[] = {{">=", Op::ge}, {"<=", Op::le}, {">", Op::gt},
+                                             {"<", Op::lt},  {"=", Op::eq}};
+    for (const auto& s : spellings) {
+        if (rest.substr(0, s.text.size()) == s.text) {
+            d.constraint.op = s.op;
+            d.constraint.version = std::string(rest.substr(s.text.size()));
+            break;
+        }
+    }
+    if (auto problem = Version::check(d.constraint.version)) {
+        *why = fmt::format("bad constraint in '{}': {}", text, *problem);
+        return std::nullopt;
+    }
+    return d;
+}
+
+}  // namespace pkg

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pkg/export.hpp"
+
+namespace pkg {
+
+/// A bootstrap profile, `bootstrap/profiles/NAME.json`: the ports it builds,
+/// and per native stage the ports that stage rebuilds when fewer.
+struct PKG_API Profile {
+    std::string name;
+    std::string summary;
+    std::vector<std::string> ports;
+    std::map<int, std::vector<std::string>> stages;
+    std::filesystem::path file;
+
+    /// The ports of `stage` (0: all of them).
+    const std::vector<std::string>& ports_of(int stage) const;
+};
+
+/// Reads `dir/NAME.json`; errors name the file, line and column.
+PKG_API Profile read_profile(const std::filesystem::path& dir, const std::string& name);
+
+}  // namespace pkg

@@ -1,0 +1,52 @@
+#include "pkg/port_hash.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "pkg/digest.hpp"
+#include "pkg/error.hpp"
+
+namespace pkg {
+namespace fs = std::filesystem;
+
+const std::string& PortHasher::hash(const Port& port) {
+    if (auto it = done_.find(port.name); it != done_.end()) return it->second;
+    if (in_progress_[port.name]) throw DependencyError("dependency cycle through {} while hashing", port.name);
+    in_progress_[port.name] = true;
+
+    std::vector<std::string> files;
+    for (auto it = fs::recursive_directory_iterator(port.dir); it != fs::recursive_directory_iterator(); ++it) {
+        if (it->is_regular_file() || it->is_symlink()) {
+            files.push_back(fs::relative(it->path(), port.dir).generic_string());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    Hasher total(DigestAlgorithm::sha256);
+    for (const auto& name : files) {
+        fs::path path = port.dir / name;
+        std::string content;
+        if (fs::is_symlink(path)) {
+            content = "symlink:" + fs::read_symlink(path).string();
+        } else {
+            content = file_digest(path, DigestAlgorithm::sha256);
+        }
+        total.update(fmt::format("file\0{}\0{}\n", name, content));
+    }
+    std::vector<std::pair<std::string, std::string>> deps;
+    for (const auto& d : port.depends) {
+        if (d.kind != DependencyKind::host && d.kind != DependencyKind::build) continue;
+        Resolution r = resolver_.resolve(d, port);
+        if (!r.port) {
+            deps.emplace_back(d.name, "assume-installed");
+        } else if (r.port != &port) {
+            deps.emplace_back(r.port->name, hash(*r.port));
+        }
+    }
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    for (const auto& [name, h] : deps) total.update(fmt::format("dep\0{}\0{}\n", name, h));
+    in_progress_[port.name] = false;
+    return done_[port.name] = total.finish();
+}
+
+}  // namespace pkg
