@@ -154,6 +154,7 @@ private:
                 ++pos_;
                 return out;
             }
+            if (c == '\n') fail("unterminated string (a string cannot span lines)");
             if (static_cast<unsigned char>(c) < 0x20) {
                 fail("control character {} in a string (escape it)", printable(c));
             }

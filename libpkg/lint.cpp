@@ -1,6 +1,8 @@
 #include "pkg/lint.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <tuple>
 #include <set>
 
 #include "pkg/error.hpp"
@@ -72,6 +74,9 @@ std::vector<Problem> lint_port(const Resolver& resolver, const PortRead& read) {
     if (port.build.style == "custom" && !has_script) {
         problems.error({}, "the custom build style needs a 'build' script beside port.json");
     }
+    std::stable_sort(out.begin(), out.end(), [](const Problem& a, const Problem& b) {
+        return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    });
     return out;
 }
 

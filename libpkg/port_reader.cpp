@@ -257,10 +257,9 @@ public:
         json::Span file_span = v.span;
         s.file = string(v, "file", false, "a source", &file_span);
         if (s.file.empty() && !s.urls.empty()) {
-            std::string expanded = port.expand(s.urls[0]);
-            s.file = expanded.substr(expanded.rfind('/') + 1);
-        }
-        if (!s.file.empty()) {
+            // The saved name defaults to the first URL's last component, templates kept.
+            s.file = s.urls[0].substr(s.urls[0].rfind('/') + 1);
+        } else if (!s.file.empty()) {
             if (auto problem = check_template(s.file)) p_.error(file_span, "{}", *problem);
             if (s.file.find('/') != std::string::npos || s.file[0] == '.') {
                 p_.error(file_span, "the saved name must be a plain file name, got '{}'", s.file);

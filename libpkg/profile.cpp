@@ -50,6 +50,7 @@ Profile read_profile(const std::filesystem::path& dir, const std::string& name) 
             profile.summary = m.value.text;
         } else if (m.key == "ports") {
             profile.ports = names(m.value, "ports");
+            for (const auto& item : m.value.items) profile.positions[item.text] = {item.span.line, item.span.column};
         } else if (m.key == "stages") {
             if (!m.value.is(json::Type::object)) fail(m.value.span, "'stages' must be an object");
             for (const auto& stage : m.value.members) {

@@ -53,6 +53,11 @@ private:
                 stage = std::stoi(stage_);
             }
             pkg::Profile profile = pkg::read_profile(context.config.profiles_dir, profile_);
+            for (const auto& name : profile.ports) {
+                if (view.tree().find(name)) continue;
+                auto [line, column] = profile.positions.at(name);
+                throw pkg::FileError(profile.file.string(), line, column, "no port named '{}'", name);
+            }
             names = profile.ports_of(stage);
         }
         std::vector<const pkg::Port*> out;
@@ -127,7 +132,7 @@ private:
             } else {
                 child["port"] = r.port->name;
                 if (!context.json()) context.out << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << '\n';
-                child["depends"] = tree_of(context, view, *r.port, depth + 1, path, shown);
+                child["children"] = tree_of(context, view, *r.port, depth + 1, path, shown);
             }
             children.push_back(child);
         }
@@ -141,7 +146,7 @@ private:
         for (const pkg::Port* port : targets) {
             if (!context.json()) context.out << port->name << ' ' << port->full_version() << '\n';
             std::vector<std::string> path;
-            all.push_back({{"name", port->name}, {"depends", tree_of(context, view, *port, 0, path, shown)}});
+            all.push_back({{"name", port->name}, {"children", tree_of(context, view, *port, 0, path, shown)}});
         }
         if (context.json()) context.print_json({{"tree", all}});
         return 0;

@@ -22,6 +22,7 @@ TEST(ConfigCommand, ShowsEveryKeyWithOrigins) {
                            "cache-dir = /var/cache/pkg/distfiles  # default\n"
                            "packages-dir = /var/cache/pkg/packages  # default\n"
                            "build-dir = /var/tmp/pkg  # default\n"
+                           "profiles-dir = /usr/share/pkg/profiles  # default\n"
                            "jobs = 6  # environment (PKGMGR_JOBS)\n"
                            "assume-installed =   # default\n"
                            "color = auto  # default\n"

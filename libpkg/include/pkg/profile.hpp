@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pkg/export.hpp"
+#include <utility>
 
 namespace pkg {
 
@@ -17,6 +18,7 @@ struct PKG_API Profile {
     std::vector<std::string> ports;
     std::map<int, std::vector<std::string>> stages;
     std::filesystem::path file;
+    std::map<std::string, std::pair<int, int>> positions;  ///< line and column of each name in 'ports'
 
     /// The ports of `stage` (0: all of them).
     const std::vector<std::string>& ports_of(int stage) const;

@@ -1,0 +1,110 @@
+#include "pkg/json_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pkg/error.hpp"
+
+namespace {
+
+using pkg::json::parse;
+using pkg::json::Type;
+
+TEST(JsonText, RecordsSpansOfValuesAndKeys) {
+    std::string text = "{\n  \"name\": \"zlib\",\n  \"n\": [1, -2.5e3, true, null]\n}\n";
+    auto root = parse("f.json", text);
+    ASSERT_EQ(root.type, Type::object);
+    const auto& name = root.members[0];
+    EXPECT_EQ(name.key, "name");
+    EXPECT_EQ(name.key_span.line, 2);
+    EXPECT_EQ(name.key_span.column, 3);
+    EXPECT_EQ(name.value.span.line, 2);
+    EXPECT_EQ(name.value.span.column, 11);
+    EXPECT_EQ(text.substr(name.value.span.begin, name.value.span.end - name.value.span.begin), "\"zlib\"");
+    const auto* n = root.find("n");
+    ASSERT_NE(n, nullptr);
+    ASSERT_EQ(n->items.size(), 4u);
+    EXPECT_EQ(n->items[1].text, "-2.5e3");
+    EXPECT_EQ(n->items[1].span.column, 12);
+    EXPECT_TRUE(n->items[2].boolean);
+    EXPECT_EQ(n->items[3].type, Type::null);
+    EXPECT_EQ(root.span.begin, 0u);
+    EXPECT_EQ(root.span.end, text.size() - 1);
+}
+
+TEST(JsonText, ReplacingASpanKeepsTheRestOfTheText) {
+    std::string text = "{\n  \"sha256\":   \"aaaa\" ,\n  \"x\": 1\n}\n";
+    auto root = parse("f.json", text);
+    auto span = root.find("sha256")->span;
+    std::string edited = text.substr(0, span.begin) + "\"bbbb\"" + text.substr(span.end);
+    EXPECT_EQ(edited, "{\n  \"sha256\":   \"bbbb\" ,\n  \"x\": 1\n}\n");
+    EXPECT_EQ(parse("f.json", edited).find("sha256")->text, "bbbb");
+}
+
+TEST(JsonText, DecodesEscapes) {
+    auto v = parse("f", R"("a\"b\\c\/d\n\t\u00e9\ud83d\ude00")");
+    EXPECT_EQ(v.text, "a\"b\\c/d\n\t\xc3\xa9\xf0\x9f\x98\x80");
+}
+
+struct Bad {
+    const char* text;
+    int line;
+    int column;
+    const char* message;
+};
+
+class JsonTextError : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(JsonTextError, NamesFileLineAndColumn) {
+    const Bad& bad = GetParam();
+    try {
+        parse("port.json", bad.text);
+        FAIL() << "accepted: " << bad.text;
+    } catch (const pkg::FileError& e) {
+        EXPECT_EQ(e.file(), "port.json");
+        EXPECT_EQ(e.line(), bad.line) << e.what();
+        EXPECT_EQ(e.column(), bad.column) << e.what();
+        EXPECT_EQ(e.detail(), bad.message);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, JsonTextError,
+    ::testing::Values(
+        Bad{"", 1, 1, "unexpected end of file, expected a value"},
+        Bad{"{\"a\": 1,}", 1, 9, "trailing comma before '}'"},
+        Bad{"[1, 2,]", 1, 7, "trailing comma before ']'"},
+        Bad{"{\"a\": 1, \"a\": 2}", 1, 10, "duplicate key 'a'"},
+        Bad{"{\n  \"a\": {\"b\": 1,\n         \"b\": 2}}", 3, 10, "duplicate key 'b'"},
+        Bad{"{\"a\" 1}", 1, 6, "expected ':' after key 'a'"},
+        Bad{"{a: 1}", 1, 2, "expected a key in double quotes, got 'a'"},
+        Bad{"[1 2]", 1, 4, "expected ',' or ']', got '2'"},
+        Bad{"{\"a\": 1 \"b\": 2}", 1, 9, "expected ',' or '}', got '\"'"},
+        Bad{"\"abc", 1, 5, "unterminated string"},
+        Bad{"\"a\nb\"", 1, 3, "unterminated string (a string cannot span lines)"},
+        Bad{"\"a\tb\"", 1, 3, "control character \\x09 in a string (escape it)"},
+        Bad{"\"\\q\"", 1, 4, "unknown escape '\\q'"},
+        Bad{"\"\\u12\"", 1, 4, "truncated \\u escape"},
+        Bad{"\"\\u12zz\"", 1, 7, "malformed \\u escape"},
+        Bad{"\"\\ud800\"", 1, 8, "unpaired surrogate in \\u escape"},
+        Bad{"012", 1, 2, "a number may not have leading zeros"},
+        Bad{"1.", 1, 3, "malformed number: digits expected after '.'"},
+        Bad{"1e", 1, 3, "malformed number: digits expected in the exponent"},
+        Bad{"-", 1, 2, "malformed number"},
+        Bad{"tru", 1, 1, "unexpected 't', expected a value"},
+        Bad{"{} x", 1, 4, "unexpected 'x' after the end of the document"},
+        Bad{"[\n\n   @]", 3, 4, "unexpected '@', expected a value"}));
+
+TEST(JsonText, RefusesDeepNesting) {
+    std::string deep(100, '[');
+    deep += std::string(100, ']');
+    EXPECT_THROW(parse("f", deep), pkg::FileError);
+    std::string ok(60, '[');
+    ok += std::string(60, ']');
+    EXPECT_NO_THROW(parse("f", ok));
+}
+
+TEST(JsonText, QuoteEscapes) {
+    EXPECT_EQ(pkg::json::quote("a\"b\\\n\x01"), "\"a\\\"b\\\\\\n\\u0001\"");
+}
+
+}  // namespace
