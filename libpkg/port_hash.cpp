@@ -9,6 +9,21 @@
 namespace pkg {
 namespace fs = std::filesystem;
 
+namespace {
+
+// One record of the hashed stream: fields separated by NUL, which no path
+// or digest holds, ended by a newline.
+std::string record(std::string_view kind, std::string_view name, std::string_view value) {
+    std::string out;
+    out.reserve(kind.size() + name.size() + value.size() + 3);
+    out.append(kind).push_back('\0');
+    out.append(name).push_back('\0');
+    out.append(value).push_back('\n');
+    return out;
+}
+
+}  // namespace
+
 const std::string& PortHasher::hash(const Port& port) {
     if (auto it = done_.find(port.name); it != done_.end()) return it->second;
     if (in_progress_[port.name]) throw DependencyError("dependency cycle through {} while hashing", port.name);
@@ -30,7 +45,7 @@ const std::string& PortHasher::hash(const Port& port) {
         } else {
             content = file_digest(path, DigestAlgorithm::sha256);
         }
-        total.update(fmt::format("file\0{}\0{}\n", name, content));
+        total.update(record("file", name, content));
     }
     std::vector<std::pair<std::string, std::string>> deps;
     for (const auto& d : port.depends) {
@@ -44,7 +59,7 @@ const std::string& PortHasher::hash(const Port& port) {
     }
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-    for (const auto& [name, h] : deps) total.update(fmt::format("dep\0{}\0{}\n", name, h));
+    for (const auto& [name, h] : deps) total.update(record("dep", name, h));
     in_progress_[port.name] = false;
     return done_[port.name] = total.finish();
 }
