@@ -38,6 +38,20 @@ TEST(Error, FormatsArgumentsWithFmt) {
     EXPECT_EQ(e.kind(), pkg::ErrorKind::verification);
 }
 
+TEST(Error, HintKeepsTheThrownType) {
+    try {
+        throw pkg::DependencyError("x").with_hint("y");
+    } catch (const pkg::DependencyError& e) {
+        EXPECT_EQ(e.hint(), "y");
+    }
+    try {
+        throw pkg::FileError("f", 1, 2, "x").with_hint("y");
+    } catch (const pkg::FileError& e) {
+        EXPECT_EQ(e.line(), 1);
+        EXPECT_EQ(e.hint(), "y");
+    }
+}
+
 TEST(Error, FileErrorNamesFileLineAndColumn) {
     pkg::FileError full("ports/core/zlib/port.json", 12, 7, "unknown key '{}'", "srcs");
     EXPECT_STREQ(full.what(), "ports/core/zlib/port.json:12:7: unknown key 'srcs'");

@@ -57,6 +57,11 @@ private:
         template <typename... Args>                                                     \
         explicit Name(fmt::format_string<Args...> format, Args&&... args)               \
             : ::pkg::Error(Kind, fmt::format(format, std::forward<Args>(args)...)) {}   \
+        /* Returns the derived type, so that `throw E(...).with_hint(...)` stays an E. */ \
+        Name& with_hint(std::string hint) {                                             \
+            ::pkg::Error::with_hint(std::move(hint));                                   \
+            return *this;                                                               \
+        }                                                                               \
     }
 
 PKG_DEFINE_ERROR(UsageError, ErrorKind::usage);
@@ -87,6 +92,10 @@ public:
     int column() const noexcept { return column_; }
     /// The message without the location.
     const std::string& detail() const noexcept { return detail_; }
+    FileError& with_hint(std::string hint) {
+        Error::with_hint(std::move(hint));
+        return *this;
+    }
 
 private:
     static std::string locate(const std::string& file, int line, int column);

@@ -1,0 +1,97 @@
+#include "pkg/resolver.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pkg/error.hpp"
+#include "support/process.hpp"
+
+namespace {
+
+// Writes a port with the given depends object (JSON text) into dir/ports/core/NAME.
+void add_port(const pkgtest::ScratchDir& dir, const std::string& name, const std::string& depends,
+              const std::string& version = "1.0") {
+    dir.write("ports/core/" + name + "/port.json",
+              "{\"name\": \"" + name + "\", \"version\": \"" + version +
+                  "\", \"summary\": \"s\", \"license\": \"MIT\", \"build\": {\"style\": \"make\"}, "
+                  "\"depends\": " + depends + "}\n");
+}
+
+std::vector<std::string> names(const std::vector<const pkg::Port*>& ports) {
+    std::vector<std::string> out;
+    for (const auto* p : ports) out.push_back(p->name);
+    return out;
+}
+
+TEST(Resolver, BuildClosureIsHostAndBuildDependenciesWithTheirRunDependencies) {
+    pkgtest::ScratchDir dir;
+    add_port(dir, "app", R"({"host": ["tool"], "build": ["lib"], "run": ["data"], "check": ["tester"]})");
+    add_port(dir, "tool", R"({"run": ["toolrt"], "build": ["toolbuild"]})");
+    add_port(dir, "toolrt", "{}");
+    add_port(dir, "toolbuild", "{}");
+    add_port(dir, "lib", R"({"run": ["libdep"]})");
+    add_port(dir, "libdep", "{}");
+    add_port(dir, "data", "{}");
+    add_port(dir, "tester", "{}");
+    auto tree = pkg::PortsTree::load({dir.path() + "/ports"});
+    pkg::Resolver resolver(tree, {});
+    const pkg::Port& app = tree.get("app");
+    // Not toolbuild (needed to build tool, not to run it), not data (run), not tester (check).
+    EXPECT_EQ(names(resolver.build_closure(app)),
+              (std::vector<std::string>{"lib", "libdep", "tool", "toolrt"}));
+    EXPECT_EQ(names(resolver.run_closure(app)), (std::vector<std::string>{"data"}));
+}
+
+TEST(Resolver, AssumeInstalledMeetsWithoutAPort) {
+    pkgtest::ScratchDir dir;
+    add_port(dir, "app", R"({"host": ["cc"]})");
+    auto tree = pkg::PortsTree::load({dir.path() + "/ports"});
+    pkg::Resolver resolver(tree, {{"cc"}, {}});
+    const pkg::Port& app = tree.get("app");
+    auto r = resolver.resolve(app.depends[0], app);
+    EXPECT_EQ(r.port, nullptr);
+    EXPECT_EQ(r.via, "assume-installed");
+    pkg::Resolver strict(tree, {});
+    EXPECT_THROW(strict.resolve(app.depends[0], app), pkg::DependencyError);
+}
+
+TEST(Resolver, OrderIsDeterministicAndCyclesAreNamed) {
+    pkgtest::ScratchDir dir;
+    add_port(dir, "a", R"({"build": ["b"]})");
+    add_port(dir, "b", R"({"run": ["c"]})");
+    add_port(dir, "c", R"({"host": ["a"]})");
+    auto tree = pkg::PortsTree::load({dir.path() + "/ports"});
+    pkg::Resolver resolver(tree, {});
+    try {
+        resolver.build_order({&tree.get("b")});
+        FAIL();
+    } catch (const pkg::DependencyError& e) {
+        EXPECT_STREQ(e.what(), "dependency cycle: b -> c -> a -> b");
+    }
+}
+
+TEST(Dependency, ParsesConstraints) {
+    std::string why;
+    auto d = pkg::Dependency::parse("zlib>=1.2.13", &why);
+    ASSERT_TRUE(d) << why;
+    EXPECT_EQ(d->name, "zlib");
+    EXPECT_EQ(d->constraint.op, pkg::Constraint::Op::ge);
+    EXPECT_TRUE(d->constraint.satisfied_by("1.3-1"));
+    EXPECT_FALSE(d->constraint.satisfied_by("1.2.12"));
+    EXPECT_EQ(d->str(), "zlib>=1.2.13");
+    for (const char* bad : {"", "Zlib", "zlib>=", "zlib>=1-2-3", "zlib=>1", "-x"}) {
+        EXPECT_FALSE(pkg::Dependency::parse(bad, &why)) << bad;
+    }
+}
+
+TEST(Port, ExpandsTemplates) {
+    pkg::Port port;
+    port.name = "linux";
+    port.version = "6.1.176";
+    EXPECT_EQ(port.expand("https://x/v{major}.x/{name}-{version}.tar.xz"),
+              "https://x/v6.x/linux-6.1.176.tar.xz");
+    EXPECT_EQ(port.expand("{major}.{minor}.{patch}"), "6.1.176");
+    port.version = "4.3";
+    EXPECT_EQ(port.expand("{major}-{minor}-{patch}"), "4-3-");
+}
+
+}  // namespace
