@@ -6,7 +6,6 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
-#include <thread>
 
 #include "pkg/error.hpp"
 

@@ -1,5 +1,6 @@
 // Reads port.json into a Port, collecting every problem with its position.
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -17,7 +18,7 @@ namespace {
 
 class ManifestReader {
 public:
-    ManifestReader(ProblemList& problems) : p_(problems) {}
+    explicit ManifestReader(ProblemList& problems) : p_(problems) {}
 
     // Reports members of `object` not in `allowed`.
     void only_keys(const Value& object, std::initializer_list<std::string_view> allowed,

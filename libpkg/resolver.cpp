@@ -33,9 +33,8 @@ std::string provided_version(const Port& provider, const std::string& name) {
 
 Resolution Resolver::resolve(const Dependency& d, const Port& from) const {
     if (options_.assume_installed.count(d.name)) return Resolution{nullptr, "assume-installed"};
-    if (const PortRead* read = tree_.find(d.name)) {
+    if (tree_.find(d.name)) {
         const Port& port = tree_.get(d.name);  // throws for a broken manifest
-        (void)read;
         if (!d.constraint.satisfied_by(port.full_version())) {
             throw DependencyError("{} needs {}, but port {} is {}", from.name, d.str(), port.name,
                                   port.full_version());
