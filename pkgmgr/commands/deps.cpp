@@ -32,7 +32,8 @@ public:
     int run(Context& context) override {
         int modes = order_ + tree_ + reverse_;
         if (modes > 1) throw pkg::UsageError("--order, --tree and --reverse exclude each other");
-        if (profile_.empty() == ports_.empty()) throw pkg::UsageError("give PORT... or --profile NAME, not both");
+        if (profile_.empty() && ports_.empty()) throw pkg::UsageError("name a PORT or a --profile");
+        if (!profile_.empty() && !ports_.empty()) throw pkg::UsageError("give PORT... or --profile NAME, not both");
         if (!stage_.empty() && profile_.empty()) throw pkg::UsageError("--stage needs --profile");
         if (!profile_.empty() && (tree_ || reverse_)) throw pkg::UsageError("--profile goes with --order");
         PortsView view(context.config);
