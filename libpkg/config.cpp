@@ -121,6 +121,8 @@ struct Layers {
 };
 
 void read_file(const fs::path& file, Layers& layers) {
+    std::error_code ec;
+    if (fs::is_directory(file, ec)) throw SystemError(EISDIR, "cannot read configuration file {}", file.string());
     std::ifstream in(file);
     if (!in) throw SystemError(errno, "cannot read configuration file {}", file.string());
     fs::path base = fs::absolute(file).parent_path();
@@ -158,6 +160,7 @@ void read_file(const fs::path& file, Layers& layers) {
         if (!key) fail(fmt::format("unknown key '{}'", name));
         layers.settings[name] = make_setting(*key, split(value, " \t"), base, origin, fail);
     }
+    if (in.bad()) throw SystemError(errno, "cannot read configuration file {}", file.string());
 }
 
 unsigned cpu_count() {

@@ -44,6 +44,10 @@ std::string Constraint::str() const {
 }
 
 std::optional<Dependency> Dependency::parse(std::string_view text, std::string* why) {
+    if (text.find_first_of(" \t") != std::string_view::npos) {
+        *why = fmt::format("'{}' holds a space: write NAME>=VERSION without spaces", text);
+        return std::nullopt;
+    }
     size_t op_at = text.find_first_of("<>=");
     Dependency d;
     d.name = std::string(text.substr(0, op_at));

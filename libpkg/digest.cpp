@@ -76,20 +76,21 @@ std::string Hasher::finish() {
 std::string file_digest(const std::filesystem::path& file, DigestAlgorithm algorithm) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw SystemError(errno, "cannot open {}", file.string());
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
     Hasher hasher(algorithm);
     std::vector<char> buffer(1 << 17);
     for (;;) {
         ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0) {
             if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            throw SystemError(err, "cannot read {}", file.string());
+            throw SystemError(errno, "cannot read {}", file.string());
         }
         if (n == 0) break;
         hasher.update(buffer.data(), static_cast<std::size_t>(n));
     }
-    ::close(fd);
     return hasher.finish();
 }
 

@@ -40,11 +40,16 @@ ProgressTask::~ProgressTask() {
 }
 
 void ProgressTask::advance(std::uint64_t amount) {
+    if (state_.finished) return;  // the last event of a task is its finished one
     state_.done += amount;
     send(false);
 }
 
-void ProgressTask::set_total(std::uint64_t total) { state_.total = total; }
+void ProgressTask::set_total(std::uint64_t total) {
+    if (state_.finished) return;
+    state_.total = total;
+    send(false);
+}
 
 void ProgressTask::finish() {
     if (state_.finished) return;

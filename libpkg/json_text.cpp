@@ -29,6 +29,11 @@ private:
 
     int column() const { return static_cast<int>(pos_ - line_start_) + 1; }
 
+    // Fails at an earlier offset on the current line (strings cannot span lines).
+    [[noreturn]] void fail_at(size_t offset, const std::string& message) {
+        throw FileError(file_, line_, static_cast<int>(offset - line_start_) + 1, message);
+    }
+
     Span start() const { return Span{pos_, pos_, line_, column()}; }
 
     void skip_space() {
@@ -64,8 +69,30 @@ private:
     }
 
     static std::string printable(char c) {
-        if (static_cast<unsigned char>(c) < 0x20) return fmt::format("\\x{:02x}", c);
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte >= 0x7f) return fmt::format("\\x{:02x}", byte);
         return std::string(1, c);
+    }
+
+    // Length of the well-formed UTF-8 sequence at pos_ (RFC 3629: no
+    // overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+    size_t utf8_length() const {
+        auto at = [&](size_t i) -> unsigned {
+            return pos_ + i < text_.size() ? static_cast<unsigned char>(text_[pos_ + i]) : 0u;
+        };
+        unsigned b0 = at(0);
+        auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) {
+            unsigned b = at(i);
+            return b >= lo && b <= hi;
+        };
+        if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+        if (b0 == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+        if ((b0 >= 0xE1 && b0 <= 0xEC) || b0 == 0xEE || b0 == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+        if (b0 == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+        if (b0 == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+        if (b0 >= 0xF1 && b0 <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+        if (b0 == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+        return 0;
     }
 
     Value literal(std::string_view word, Type type, bool b) {
@@ -112,8 +139,8 @@ private:
         return v;
     }
 
-    unsigned hex4() {
-        if (pos_ + 4 > text_.size()) fail("truncated \\u escape");
+    unsigned hex4(size_t escape) {
+        if (pos_ + 4 > text_.size()) fail_at(escape, "truncated \\u escape");
         unsigned value = 0;
         for (int i = 0; i < 4; ++i) {
             char c = text_[pos_++];
@@ -121,7 +148,7 @@ private:
             if (c >= '0' && c <= '9') value |= static_cast<unsigned>(c - '0');
             else if (c >= 'a' && c <= 'f') value |= static_cast<unsigned>(c - 'a' + 10);
             else if (c >= 'A' && c <= 'F') value |= static_cast<unsigned>(c - 'A' + 10);
-            else fail("malformed \\u escape");
+            else fail_at(escape, "malformed \\u escape");
         }
         return value;
     }
@@ -158,11 +185,19 @@ private:
             if (static_cast<unsigned char>(c) < 0x20) {
                 fail("control character {} in a string (escape it)", printable(c));
             }
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                size_t n = utf8_length();
+                if (n == 0) fail("invalid UTF-8 byte {} in a string", printable(c));
+                out.append(text_.substr(pos_, n));
+                pos_ += n;
+                continue;
+            }
             if (c != '\\') {
                 out += c;
                 ++pos_;
                 continue;
             }
+            size_t escape = pos_;  // errors in an escape point at its backslash
             ++pos_;
             if (pos_ >= text_.size()) fail("unterminated string");
             char e = text_[pos_++];
@@ -176,20 +211,20 @@ private:
                 case 'r': out += '\r'; break;
                 case 't': out += '\t'; break;
                 case 'u': {
-                    unsigned cp = hex4();
+                    unsigned cp = hex4(escape);
                     if (cp >= 0xD800 && cp <= 0xDBFF) {
-                        if (text_.substr(pos_, 2) != "\\u") fail("unpaired surrogate in \\u escape");
+                        if (text_.substr(pos_, 2) != "\\u") fail_at(escape, "unpaired surrogate in \\u escape");
                         pos_ += 2;
-                        unsigned low = hex4();
-                        if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate in \\u escape");
+                        unsigned low = hex4(escape);
+                        if (low < 0xDC00 || low > 0xDFFF) fail_at(escape, "unpaired surrogate in \\u escape");
                         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                        fail("unpaired surrogate in \\u escape");
+                        fail_at(escape, "unpaired surrogate in \\u escape");
                     }
                     append_utf8(out, cp);
                     break;
                 }
-                default: fail("unknown escape '\\{}'", printable(e));
+                default: fail_at(escape, fmt::format("unknown escape '\\{}'", printable(e)));
             }
         }
     }

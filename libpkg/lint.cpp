@@ -19,7 +19,9 @@ void check_dependency(const Resolver& resolver, const Port& port, const Dependen
         return;
     }
     try {
-        resolver.resolve(d, port);
+        if (resolver.resolve(d, port).port == &port) {
+            problems.error(d.span, "{} depends on itself (it provides '{}')", port.name, d.name);
+        }
     } catch (const FileError& e) {
         problems.error(d.span, "'{}' resolves to a broken port: {}", d.name, e.what());
     } catch (const Error& e) {
@@ -28,24 +30,31 @@ void check_dependency(const Resolver& resolver, const Port& port, const Dependen
 }
 
 void check_patches(const Port& port, ProblemList& problems) {
-    std::set<std::string> listed;
-    auto check_listed = [&](const PatchRef& ref) {
-        listed.insert(ref.file);
-        if (!fs::is_regular_file(port.dir / "patches" / ref.file)) {
-            problems.error(ref.span, "patch '{}' is listed but patches/{} does not exist", ref.file, ref.file);
+    std::set<std::string> listed;  // anywhere: the port's list or an alternative's
+    auto check_list = [&](const std::vector<PatchRef>& list) {
+        std::set<std::string> in_this_list;
+        for (const PatchRef& ref : list) {
+            listed.insert(ref.file);
+            if (!in_this_list.insert(ref.file).second) {
+                problems.error(ref.span, "patch '{}' is listed twice", ref.file);
+            }
+            if (!fs::is_regular_file(port.dir / "patches" / ref.file)) {
+                problems.error(ref.span, "patch '{}' is listed but patches/{} does not exist", ref.file, ref.file);
+            }
         }
     };
-    for (const auto& ref : port.patches) check_listed(ref);
+    check_list(port.patches);
     for (const auto& source : port.sources) {
-        for (const auto& alt : source.alternatives) {
-            for (const auto& ref : alt.patches) check_listed(ref);
-        }
+        for (const auto& alt : source.alternatives) check_list(alt.patches);
     }
     std::error_code ec;
     fs::path dir = port.dir / "patches";
     if (!fs::is_directory(dir, ec)) return;
     std::set<std::string> present;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) present.insert(entry.path().filename().string());
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        present.insert(it->path().filename().string());
+    }
+    if (ec) problems.add(Level::error, {}, fmt::format("cannot read patches/: {}", ec.message()));
     for (const auto& name : present) {
         if (!listed.count(name)) {
             problems.add(Level::error, {}, fmt::format("patches/{} is not listed in 'patches'", name));
@@ -60,7 +69,13 @@ std::vector<Problem> lint_port(const Resolver& resolver, const PortRead& read) {
     if (!read.port) return out;
     const Port& port = *read.port;
     ProblemList problems(port.manifest.string(), out);
-    for (const auto& d : port.depends) check_dependency(resolver, port, d, problems);
+    std::set<std::pair<DependencyKind, std::string>> seen;
+    for (const auto& d : port.depends) {
+        if (!seen.insert({d.kind, d.name}).second) {
+            problems.error(d.span, "'{}' is listed twice among the {} dependencies", d.name, kind_name(d.kind));
+        }
+        check_dependency(resolver, port, d, problems);
+    }
     for (const auto& source : port.sources) {
         for (const auto& alt : source.alternatives) {
             for (const auto& d : alt.host_depends) check_dependency(resolver, port, d, problems);

@@ -40,6 +40,66 @@ std::optional<std::string> check_url_template(const std::string& url) {
     return check_template(url);
 }
 
+namespace {
+
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+}  // namespace
+
+std::optional<std::string> check_file_name(const std::string& name) {
+    if (name.empty()) return std::string("empty file name");
+    if (name == "." || name == "..") return fmt::format("'{}' is not a file name", name);
+    for (char c : name) {
+        if (c == '/') return fmt::format("'{}' holds a '/'", name);
+        if (c == ' ' || is_control(c)) return fmt::format("'{}' holds a space or control character", name);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_relative_path(const std::string& path) {
+    if (path.empty()) return std::string("empty path");
+    if (path[0] == '/') return fmt::format("'{}' is absolute", path);
+    size_t start = 0;
+    for (;;) {
+        size_t slash = path.find('/', start);
+        std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        if (part.empty() || part == "." || part == "..") {
+            return fmt::format("'{}' has an empty, '.' or '..' component", path);
+        }
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    for (char c : path) {
+        if (is_control(c)) return fmt::format("'{}' holds a control character", path);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_one_line(const std::string& text) {
+    for (char c : text) {
+        if (is_control(c)) return std::string("must be one line, without control characters");
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_debian_source(const std::string& name) {
+    auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    bool ok = name.size() >= 2 && ok_first(name[0]);
+    for (char c : name) ok = ok && (ok_first(c) || c == '+' || c == '.' || c == '-');
+    if (!ok) return fmt::format("'{}' is not a Debian source package name", name);
+    return std::nullopt;
+}
+
+std::optional<std::string> check_debian_version(const std::string& version) {
+    bool ok = !version.empty() && version[0] >= '0' && version[0] <= '9';
+    for (char c : version) {
+        ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+                    c == '+' || c == '~' || c == '-' || c == ':');
+    }
+    if (!ok) return fmt::format("'{}' is not a Debian version", version);
+    return std::nullopt;
+}
+
 std::optional<std::string> check_digest(const std::string& digest, DigestAlgorithm algorithm) {
     size_t want = digest_hex_length(algorithm);
     if (digest.size() != want) {

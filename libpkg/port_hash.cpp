@@ -28,13 +28,20 @@ const std::string& PortHasher::hash(const Port& port) {
     if (auto it = done_.find(port.name); it != done_.end()) return it->second;
     if (in_progress_[port.name]) throw DependencyError("dependency cycle through {} while hashing", port.name);
     in_progress_[port.name] = true;
+    struct Done {
+        std::map<std::string, bool>& flags;
+        const std::string& name;
+        ~Done() { flags[name] = false; }
+    } done{in_progress_, port.name};
 
     std::vector<std::string> files;
-    for (auto it = fs::recursive_directory_iterator(port.dir); it != fs::recursive_directory_iterator(); ++it) {
-        if (it->is_regular_file() || it->is_symlink()) {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(port.dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_symlink() || it->is_regular_file()) {
             files.push_back(fs::relative(it->path(), port.dir).generic_string());
         }
     }
+    if (ec) throw SystemError(ec.value(), "cannot read port directory {}", port.dir.string());
     std::sort(files.begin(), files.end());
     Hasher total(DigestAlgorithm::sha256);
     for (const auto& name : files) {
@@ -53,14 +60,13 @@ const std::string& PortHasher::hash(const Port& port) {
         Resolution r = resolver_.resolve(d, port);
         if (!r.port) {
             deps.emplace_back(d.name, "assume-installed");
-        } else if (r.port != &port) {
-            deps.emplace_back(r.port->name, hash(*r.port));
+        } else {
+            deps.emplace_back(r.port->name, hash(*r.port));  // itself: a cycle
         }
     }
     std::sort(deps.begin(), deps.end());
     deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
     for (const auto& [name, h] : deps) total.update(record("dep", name, h));
-    in_progress_[port.name] = false;
     return done_[port.name] = total.finish();
 }
 

@@ -218,12 +218,20 @@ public:
                   "an alternative");
         if (const Value* d = typed(v, "debian", Type::object, true, "an alternative")) {
             only_keys(*d, {"source", "version", "file"}, "'debian'");
-            a.debian.source = string(*d, "source", true, "'debian'");
-            json::Span version_span;
+            json::Span source_span, version_span, file_span;
+            a.debian.source = string(*d, "source", true, "'debian'", &source_span);
             a.debian.version = string(*d, "version", true, "'debian'", &version_span);
-            a.debian.file = string(*d, "file", true, "'debian'");
-            if (!a.debian.file.empty() && a.debian.file.find('/') != std::string::npos) {
-                p_.error(d->span, "'file' is a file name in Debian's pool, not a path");
+            a.debian.file = string(*d, "file", true, "'debian'", &file_span);
+            if (!a.debian.source.empty()) {
+                if (auto problem = check_debian_source(a.debian.source)) p_.error(source_span, "{}", *problem);
+            }
+            if (!a.debian.version.empty()) {
+                if (auto problem = check_debian_version(a.debian.version)) p_.error(version_span, "{}", *problem);
+            }
+            if (!a.debian.file.empty()) {
+                if (auto problem = check_file_name(a.debian.file)) {
+                    p_.error(file_span, "bad file name in Debian's pool: {}", *problem);
+                }
             }
         }
         digest(v, a.algorithm, a.digest, "an alternative");
@@ -257,19 +265,27 @@ public:
         }
         json::Span file_span = v.span;
         s.file = string(v, "file", false, "a source", &file_span);
-        if (s.file.empty() && !s.urls.empty()) {
+        bool explicit_file = !s.file.empty();
+        if (!explicit_file && !s.urls.empty()) {
             // The saved name defaults to the first URL's last component, templates kept.
             s.file = s.urls[0].substr(s.urls[0].rfind('/') + 1);
-        } else if (!s.file.empty()) {
-            if (auto problem = check_template(s.file)) p_.error(file_span, "{}", *problem);
-            if (s.file.find('/') != std::string::npos || s.file[0] == '.') {
-                p_.error(file_span, "the saved name must be a plain file name, got '{}'", s.file);
+            if (!url_spans.empty()) file_span = url_spans[0];
+        }
+        if (explicit_file || !s.urls.empty()) {
+            if (explicit_file) {
+                if (auto problem = check_template(s.file)) p_.error(file_span, "{}", *problem);
+            }
+            if (auto problem = check_file_name(s.file)) {
+                p_.error(file_span, "bad saved name{}: {}", explicit_file ? "" : " (from the URL; set 'file')",
+                         *problem);
             }
         }
         // A source reachable only through alternatives has no artifact of
         // its own to pin: each alternative carries its digest.
-        if (!s.urls.empty() || v.find("sha256") || v.find("sha512") || !v.find("alternatives")) {
+        if (!s.urls.empty() || !v.find("alternatives")) {
             digest(v, s.algorithm, s.digest, "a source");
+        } else if (const Value* d = v.find("sha256") ? v.find("sha256") : v.find("sha512")) {
+            p_.error(d->span, "a source without a URL has no artifact of its own: its alternatives carry the digests");
         }
         if (auto size = integer(v, "size", 0, INT64_MAX, "a source")) s.size = static_cast<std::uint64_t>(*size);
         s.unpack = unpack(v);
@@ -338,8 +354,11 @@ public:
             }
         }
         if (auto epoch = integer(root, "epoch", 0, 1000000, "the port")) port.epoch = std::to_string(*epoch);
-        port.summary = string(root, "summary", true, "the port");
-        port.license = string(root, "license", true, "the port");
+        json::Span summary_span, license_span;
+        port.summary = string(root, "summary", true, "the port", &summary_span);
+        port.license = string(root, "license", true, "the port", &license_span);
+        if (auto problem = check_one_line(port.summary)) p_.error(summary_span, "'summary' {}", *problem);
+        if (auto problem = check_one_line(port.license)) p_.error(license_span, "'license' {}", *problem);
         json::Span homepage_span;
         port.homepage = string(root, "homepage", false, "the port", &homepage_span);
         if (!port.homepage.empty()) {
@@ -372,9 +391,8 @@ public:
         std::vector<json::Span> spans;
         port.config_files = strings(root, "config-files", "the port", &spans);
         for (size_t i = 0; i < port.config_files.size(); ++i) {
-            const std::string& f = port.config_files[i];
-            if (f.empty() || f[0] == '/' || f.find("..") != std::string::npos || f.rfind("./", 0) == 0) {
-                p_.error(spans[i], "a configuration file is a relative path without '..' or './', got '{}'", f);
+            if (auto problem = check_relative_path(port.config_files[i])) {
+                p_.error(spans[i], "bad configuration file path: {}", *problem);
             }
         }
     }

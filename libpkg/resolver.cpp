@@ -126,9 +126,7 @@ std::vector<const Port*> Resolver::build_order(const std::vector<const Port*>& t
         stack.push_back(port);
         for (const auto& d : port->depends) {
             if (d.kind == DependencyKind::check) continue;
-            if (const Port* p = resolve(d, *port).port) {
-                if (p != port) visit(p);
-            }
+            if (const Port* p = resolve(d, *port).port) visit(p);  // itself: a cycle
         }
         stack.pop_back();
         state[port] = State::done;
@@ -142,7 +140,7 @@ std::vector<const Port*> Resolver::reverse_dependencies(const std::string& name)
     std::vector<const Port*> out;
     for (const auto& candidate : tree_.names()) {
         const PortRead* read = tree_.find(candidate);
-        if (!read->ok()) continue;
+        if (!read->port) continue;  // unreadable: lint's business
         const Port& port = *read->port;
         for (const auto& d : port.depends) {
             const Port* target = nullptr;

@@ -5,7 +5,8 @@
 namespace pkgmgr {
 
 void Context::print_json(const nlohmann::ordered_json& document) {
-    out << document.dump(2) << '\n';
+    // Invalid UTF-8 (a file name, a port's text) must not abort the output.
+    out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     out.flush();
 }
 

@@ -40,7 +40,7 @@ int report_error(const std::exception& error, bool json, const Style& style, std
                       {"exit", code},
                       {"message", message},
                       {"hint", hint.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(hint)}};
-        out << j.dump(2) << '\n';
+        out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
         out.flush();
         return code;
     }

@@ -79,7 +79,7 @@ pkg::Config load(const GlobalOptions& g) {
 int print_version(const GlobalOptions& g) {
     if (g.json) {
         nlohmann::ordered_json j = {{"name", "pkg"}, {"version", PKG_VERSION}};
-        std::cout << j.dump(2) << '\n';
+        std::cout << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     } else {
         std::cout << "pkg " << PKG_VERSION << '\n';
     }
@@ -100,6 +100,9 @@ int run(int argc, char** argv) {
     auto commands = make_commands();
     CLI::App app{"pkg: a source-based package manager", "pkg"};
     app.fallthrough();
+    // One command; a later word that names a command is an argument (a port
+    // called "config"), not a second command.
+    app.require_subcommand(0, 1);
     app.footer("Run 'pkg COMMAND --help' for a command's options; see pkg(8).");
     add_global_options(app, g);
     std::vector<std::pair<CLI::App*, Command*>> subcommands;
@@ -134,13 +137,14 @@ int run(int argc, char** argv) {
         plain = style;
         std::unique_ptr<pkg::EventSink> sink;
         if (g.json) {
-            sink = std::make_unique<JsonSink>(std::cerr, g.yes);
+            sink = std::make_unique<JsonSink>(std::cerr, g.yes, g.verbosity());
         } else {
             sink = std::make_unique<TextSink>(std::cerr, std::cin, style);
         }
         Context context(g, std::move(config), *sink, std::cout);
         int status = selected->run(context);
         std::cout.flush();
+        if (!std::cout) throw pkg::SystemError(errno ? errno : EIO, "cannot write the output");
         return status;
     } catch (const std::exception& e) {
         return report_error(e, g.json, plain, std::cout, std::cerr);

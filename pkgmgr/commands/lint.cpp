@@ -1,6 +1,8 @@
 // pkg lint [PORT...]: reports every problem of the named ports, or of all.
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "command.hpp"
 #include "context.hpp"
@@ -29,6 +31,9 @@ public:
             auto found = pkg::lint_port(view.resolver(), *read);
             problems.insert(problems.end(), found.begin(), found.end());
         }
+        std::stable_sort(problems.begin(), problems.end(), [](const pkg::Problem& a, const pkg::Problem& b) {
+            return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+        });
         int errors = 0, warnings = 0;
         for (const auto& p : problems) (p.level == pkg::Level::error ? errors : warnings)++;
         if (context.json()) {

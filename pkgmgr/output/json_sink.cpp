@@ -3,6 +3,14 @@
 #include <nlohmann/json.hpp>
 
 namespace pkgmgr {
+namespace {
+
+// Invalid UTF-8 (a file name, a port's text) must not abort the output.
+std::string dump_line(const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
 
 void JsonSink::write_line(const std::string& line) {
     std::lock_guard lock(mutex_);
@@ -11,17 +19,20 @@ void JsonSink::write_line(const std::string& line) {
 }
 
 void JsonSink::progress(const pkg::Progress& event) {
+    if (verbosity_ < 0) return;
     nlohmann::ordered_json j = {{"event", "progress"},   {"task", event.task},
                                 {"label", event.label},  {"unit", event.unit},
                                 {"done", event.done},    {"total", event.total},
                                 {"finished", event.finished}};
-    write_line(j.dump());
+    write_line(dump_line(j));
 }
 
 void JsonSink::message(const pkg::Message& event) {
+    int threshold = verbosity_ > 0 ? 0 : (verbosity_ < 0 ? 2 : 1);
+    if (static_cast<int>(event.level) < threshold) return;
     nlohmann::ordered_json j = {
         {"event", "message"}, {"level", pkg::level_name(event.level)}, {"text", event.text}};
-    write_line(j.dump());
+    write_line(dump_line(j));
 }
 
 bool JsonSink::ask(const pkg::Question& question) {
@@ -30,7 +41,7 @@ bool JsonSink::ask(const pkg::Question& question) {
                                 {"text", question.text},
                                 {"default", question.default_answer},
                                 {"answer", answer}};
-    write_line(j.dump());
+    write_line(dump_line(j));
     return answer;
 }
 

@@ -12,7 +12,10 @@ namespace pkgmgr {
 /// --yes, else the question's default, and the event records it.
 class JsonSink final : public pkg::EventSink {
 public:
-    JsonSink(std::ostream& err, bool assume_yes) : err_(err), assume_yes_(assume_yes) {}
+    /// `verbosity` filters as in text: debug messages with -v, only warnings
+    /// and errors (and no progress) with -q.
+    JsonSink(std::ostream& err, bool assume_yes, int verbosity = 0)
+        : err_(err), assume_yes_(assume_yes), verbosity_(verbosity) {}
 
     void progress(const pkg::Progress& event) override;
     void message(const pkg::Message& event) override;
@@ -22,6 +25,7 @@ private:
     void write_line(const std::string& line);
     std::ostream& err_;
     bool assume_yes_;
+    int verbosity_;
     std::mutex mutex_;
 };
 

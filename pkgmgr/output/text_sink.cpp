@@ -104,8 +104,10 @@ void TextSink::progress(const pkg::Progress& event) {
         err_.flush();
         return;
     }
+    if (finished_.count(event.task)) return;
     std::string bar = render_bar(event, style_.width - 1);
     if (event.finished) {
+        finished_.insert(event.task);
         clear_bars();
         active_.erase(event.task);
         last_drawn_.erase(event.task);
@@ -136,26 +138,32 @@ void TextSink::message(const pkg::Message& event) {
 }
 
 bool TextSink::ask(const pkg::Question& question) {
-    std::lock_guard lock(mutex_);
-    clear_bars();
+    // One question at a time; the output lock is not held while the user
+    // thinks, so that other threads' progress is not stalled behind stdin.
+    std::lock_guard one_question(ask_mutex_);
     const char* choices = question.default_answer ? "[Y/n]" : "[y/N]";
-    err_ << paint("::", kBold) << ' ' << question.text << ' ' << choices << ' ';
+    std::string prompt = paint("::", kBold) + ' ' + question.text + ' ' + choices + ' ';
     bool answer = question.default_answer;
-    if (style_.assume_yes) {
-        answer = true;
-        err_ << "y (--yes)\n";
-    } else if (!style_.interactive) {
-        err_ << (answer ? "y" : "n") << " (no terminal: default)\n";
-    } else {
-        err_.flush();
-        std::string line;
-        if (!std::getline(in_, line)) {
-            err_ << '\n';
-        } else if (!line.empty()) {
-            char c = line[0];
-            answer = c == 'y' || c == 'Y';
-        }
+    if (style_.assume_yes || !style_.interactive) {
+        answer = style_.assume_yes || answer;
+        std::lock_guard lock(mutex_);
+        clear_bars();
+        err_ << prompt << (answer ? "y" : "n")
+             << (style_.assume_yes ? " (--yes)\n" : " (no terminal: default)\n");
+        draw_bars();
+        return answer;
     }
+    {
+        std::lock_guard lock(mutex_);
+        clear_bars();
+        err_ << prompt;
+        err_.flush();
+    }
+    std::string line;
+    bool got = static_cast<bool>(std::getline(in_, line));
+    if (got && !line.empty()) answer = line[0] == 'y' || line[0] == 'Y';
+    std::lock_guard lock(mutex_);
+    if (!got) err_ << '\n';
     draw_bars();
     return answer;
 }

@@ -2,6 +2,7 @@
 
 #include <istream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -38,6 +39,8 @@ private:
     std::mutex mutex_;
     std::map<std::uint64_t, pkg::Progress> active_;     ///< in start order (ids increase)
     std::map<std::uint64_t, std::string> last_drawn_;  ///< to redraw only on change
+    std::set<std::uint64_t> finished_;                 ///< late events of these are dropped
+    std::mutex ask_mutex_;                             ///< one question at a time
     int drawn_lines_ = 0;
 };
 

@@ -25,7 +25,7 @@ TEST_P(ManPage, PassesMandocLint) {
     EXPECT_EQ(r.out + r.err, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Pages, ManPage, ::testing::Values("pkg.8", "pkg.conf.5", "port.5"));
+INSTANTIATE_TEST_SUITE_P(Pages, ManPage, ::testing::Values("pkg.8", "pkg.conf.5", "port.5", "pkg-package.5"));
 
 std::vector<std::string> commands_in_help() {
     auto r = pkgtest::run_pkg({"--help"});

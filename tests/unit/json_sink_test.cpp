@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -36,6 +37,29 @@ TEST(JsonSink, YesAnswersQuestionsAndRecordsIt) {
     EXPECT_EQ(j["event"], "question");
     EXPECT_EQ(j["default"], false);
     EXPECT_EQ(j["answer"], true);
+}
+
+TEST(JsonSink, FiltersByVerbosityAsTextDoes) {
+    std::ostringstream quiet_err, normal_err;
+    pkgmgr::JsonSink quiet(quiet_err, false, -1);
+    pkgmgr::JsonSink normal(normal_err, false, 0);
+    for (pkgmgr::JsonSink* sink : {&quiet, &normal}) {
+        pkg::ProgressTask task(*sink, "x", "files", 1);
+        task.finish();
+        sink->message({pkg::Level::debug, "d"});
+        sink->message({pkg::Level::info, "i"});
+        sink->message({pkg::Level::warning, "w"});
+    }
+    EXPECT_EQ(quiet_err.str(), "{\"event\":\"message\",\"level\":\"warning\",\"text\":\"w\"}\n");
+    std::string normal = normal_err.str();
+    EXPECT_EQ(std::count(normal.begin(), normal.end(), '\n'), 4);  // 2 progress, i, w
+}
+
+TEST(JsonSink, InvalidUtf8IsReplacedNotFatal) {
+    std::ostringstream err;
+    pkgmgr::JsonSink sink(err, false);
+    sink.message({pkg::Level::info, "bad \xff byte"});
+    EXPECT_EQ(nlohmann::json::parse(err.str())["text"], "bad \xef\xbf\xbd byte");
 }
 
 TEST(JsonSink, SafeFromWorkerThreads) {

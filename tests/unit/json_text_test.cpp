@@ -40,6 +40,10 @@ TEST(JsonText, ReplacingASpanKeepsTheRestOfTheText) {
     EXPECT_EQ(parse("f.json", edited).find("sha256")->text, "bbbb");
 }
 
+TEST(JsonText, KeepsValidUtf8) {
+    EXPECT_EQ(parse("f", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"").text, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
 TEST(JsonText, DecodesEscapes) {
     auto v = parse("f", R"("a\"b\\c\/d\n\t\u00e9\ud83d\ude00")");
     EXPECT_EQ(v.text, "a\"b\\c/d\n\t\xc3\xa9\xf0\x9f\x98\x80");
@@ -82,10 +86,14 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"\"abc", 1, 5, "unterminated string"},
         Bad{"\"a\nb\"", 1, 3, "unterminated string (a string cannot span lines)"},
         Bad{"\"a\tb\"", 1, 3, "control character \\x09 in a string (escape it)"},
-        Bad{"\"\\q\"", 1, 4, "unknown escape '\\q'"},
-        Bad{"\"\\u12\"", 1, 4, "truncated \\u escape"},
-        Bad{"\"\\u12zz\"", 1, 7, "malformed \\u escape"},
-        Bad{"\"\\ud800\"", 1, 8, "unpaired surrogate in \\u escape"},
+        Bad{"\"\\q\"", 1, 2, "unknown escape '\\q'"},
+        Bad{"\"ab\xe9\"", 1, 4, "invalid UTF-8 byte \\xe9 in a string"},
+        Bad{"\"\xc0\xaf\"", 1, 2, "invalid UTF-8 byte \\xc0 in a string"},
+        Bad{"\"\xed\xa0\x80\"", 1, 2, "invalid UTF-8 byte \\xed in a string"},
+        Bad{"\xef\xbb\xbf{}", 1, 1, "unexpected '\\xef', expected a value"},
+        Bad{"\"\\u12\"", 1, 2, "truncated \\u escape"},
+        Bad{"\"x\\u12zz\"", 1, 3, "malformed \\u escape"},
+        Bad{"\"\\ud800\"", 1, 2, "unpaired surrogate in \\u escape"},
         Bad{"012", 1, 2, "a number may not have leading zeros"},
         Bad{"1.", 1, 3, "malformed number: digits expected after '.'"},
         Bad{"1e", 1, 3, "malformed number: digits expected in the exponent"},

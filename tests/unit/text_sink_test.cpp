@@ -140,6 +140,35 @@ TEST(TextSink, QuestionOnTerminalReadsTheAnswer) {
     EXPECT_FALSE(sink.ask({"D?", false}));  // end of input: the default
 }
 
+TEST(TextSink, EventsAfterATaskFinishedAreDropped) {
+    std::ostringstream err;
+    std::istringstream in;
+    TextSink sink(err, in, terminal_style());
+    pkg::Progress p;
+    p.task = 99;
+    p.label = "late";
+    p.total = 10;
+    p.finished = true;
+    sink.progress(p);
+    std::string after_finish = err.str();
+    p.finished = false;
+    p.done = 5;
+    sink.progress(p);  // a straggler from another thread
+    EXPECT_EQ(err.str(), after_finish);
+}
+
+TEST(TextSink, ProgressTaskSendsNothingAfterFinish) {
+    std::ostringstream err;
+    std::istringstream in;
+    TextSink sink(err, in, Style{});
+    pkg::ProgressTask task(sink, "t", "files", 2);
+    task.advance(2);
+    task.finish();
+    task.advance(1);
+    task.set_total(5);
+    EXPECT_EQ(err.str(), "t: 2 files\n");
+}
+
 TEST(TextSink, BarFitsTheWidthAndShortensTheLabel) {
     pkg::Progress p;
     p.label = "a-very-long-distfile-name-that-will-not-fit-1.2.3.tar.xz";

@@ -99,11 +99,11 @@ TEST(Version, ParseThrowsUsageErrorNamingTheText) {
     }
 }
 
-TEST(Version, OrderingOperatorsFollowVercmp) {
+TEST(Version, CompareFollowsVercmp) {
     using pkg::Version;
-    EXPECT_LT(Version::parse("1.0"), Version::parse("1.0.1"));
-    EXPECT_EQ(Version::parse("1.0-1"), Version::parse("1.0"));
-    EXPECT_GT(Version::parse("1:0.1"), Version::parse("9.9"));
+    EXPECT_EQ(Version::parse("1.0").compare(Version::parse("1.0.1")), -1);
+    EXPECT_EQ(Version::parse("1.0-1").compare(Version::parse("1.0")), 0);
+    EXPECT_EQ(Version::parse("1:0.1").compare(Version::parse("9.9")), 1);
 }
 
 TEST(Version, UpstreamCheckRejectsReleaseAndEpochSeparators) {

@@ -114,6 +114,10 @@ public:
           errno_(err) {}
 
     int error_number() const noexcept { return errno_; }
+    SystemError& with_hint(std::string hint) {
+        Error::with_hint(std::move(hint));
+        return *this;
+    }
 
 private:
     static std::string with_errno(int err, std::string message);

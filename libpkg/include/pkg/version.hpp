@@ -35,10 +35,11 @@ public:
     const std::string& upstream() const noexcept { return upstream_; }
     const std::string& release() const noexcept { return release_; }  ///< "" when absent
     std::string str() const;
+    /// -1, 0 or 1 by vercmp(). Deliberately no operators: a missing release
+    /// equals any release, so "equal" is not transitive (1.0 = 1.0-1,
+    /// 1.0 = 1.0-2, 1.0-1 < 1.0-2) and Versions cannot key a map.
     int compare(const Version& other) const { return vercmp(str(), other.str()); }
 
-    friend bool operator==(const Version& a, const Version& b) { return a.compare(b) == 0; }
-    friend auto operator<=>(const Version& a, const Version& b) { return a.compare(b) <=> 0; }
 
 private:
     std::string epoch_;
