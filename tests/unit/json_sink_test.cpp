@@ -51,8 +51,8 @@ TEST(JsonSink, FiltersByVerbosityAsTextDoes) {
         sink->message({pkg::Level::warning, "w"});
     }
     EXPECT_EQ(quiet_err.str(), "{\"event\":\"message\",\"level\":\"warning\",\"text\":\"w\"}\n");
-    std::string normal = normal_err.str();
-    EXPECT_EQ(std::count(normal.begin(), normal.end(), '\n'), 4);  // 2 progress, i, w
+    std::string lines = normal_err.str();
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 4);  // 2 progress, i, w
 }
 
 TEST(JsonSink, InvalidUtf8IsReplacedNotFatal) {
