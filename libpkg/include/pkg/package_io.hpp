@@ -1,0 +1,63 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pkg/package.hpp"
+
+namespace pkg {
+
+/// What `pkg create` and every build give the package writer.
+struct PackageSpec {
+    std::filesystem::path staged;  ///< the staged tree (DESTDIR)
+    std::string name;
+    std::string version;  ///< [epoch:]version
+    std::string release = "1";
+    std::string arch;
+    std::vector<std::string> depends;
+    std::vector<std::string> provides;
+    std::vector<std::string> conflicts;
+    std::vector<std::string> config_files;  ///< paths in the staged tree
+    std::string port_hash;
+    std::int64_t source_date_epoch = 0;
+};
+
+/// Writes the package of `spec` to `output` (a file, written under a
+/// temporary name and renamed into place) and returns its manifest.
+/// Deterministic: sorted members, root:root, mtimes clamped to
+/// SOURCE_DATE_EPOCH. Refuses what a reader would refuse (device nodes,
+/// bad names) naming the staged path.
+PKG_API PackageManifest write_package(const PackageSpec& spec, const std::filesystem::path& output);
+
+/// Receives a package's content as the reader streams and checks it.
+class PKG_API PackageVisitor {
+public:
+    virtual ~PackageVisitor();
+    virtual void manifest(const PackageManifest&) {}
+    /// A member begins; its header matched the manifest entry.
+    virtual void begin(const PackageEntry&) {}
+    /// A chunk of a file's data, before the whole file is verified.
+    virtual void data(const PackageEntry&, const void*, std::size_t) {}
+    /// The member ended; a file's size and sha256 matched.
+    virtual void end(const PackageEntry&) {}
+};
+
+/// Streams the package once, checking every rule of pkg-package(5) as it
+/// goes; throws PackageError (kind verification for a digest or size
+/// mismatch) naming the package, the member and the rule.
+PKG_API PackageManifest read_package(const std::filesystem::path& file, PackageVisitor& visitor,
+                                     const PackageLimits& limits = {});
+/// Reads only the manifest (the first member), with its checks.
+PKG_API PackageManifest read_package_manifest(const std::filesystem::path& file, const PackageLimits& limits = {});
+/// The same over a package held in memory (fuzzing, tests); `name` names it in errors.
+PKG_API PackageManifest read_package_memory(const void* data, std::size_t size, const std::string& name,
+                                            PackageVisitor& visitor, const PackageLimits& limits = {});
+
+/// Reads and verifies a package and writes its content below `root`
+/// through SafeRoot: nothing is ever written outside `root`, and no symlink
+/// is followed. On failure, what was written stays below `root` (a
+/// staging directory the caller removes).
+PKG_API PackageManifest extract_package(const std::filesystem::path& file, const std::filesystem::path& root);
+
+}  // namespace pkg

@@ -1,0 +1,57 @@
+#pragma once
+
+// The interface between libpkg and its `archive` module (libarchive): a thin
+// tar+zstd reader and writer. Every rule of pkg-package(5) is checked by
+// libpkg itself; the module only moves headers and bytes. The module links
+// libpkg and throws pkg::Error.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace pkg::archive {
+
+inline constexpr unsigned kAbi = 1;
+
+struct Header {
+    std::string name;
+    char type = 'f';  ///< 'f' file, 'd' directory, 'l' symlink, 'h' hard link, 'o' anything else
+    unsigned mode = 0;  ///< permission bits and setuid/setgid/sticky
+    std::uint64_t size = 0;
+    std::string link;   ///< a symlink's target or a hard link's first path
+    std::int64_t uid = 0;
+    std::int64_t gid = 0;
+    std::int64_t mtime = 0;
+};
+
+class Writer {
+public:
+    virtual ~Writer() = default;
+    /// Adds a member; a file's `size` bytes come from `fd`, or from `data` when fd < 0.
+    virtual void add(const Header& header, int fd, const std::string& data) = 0;
+    /// Finishes the archive; nothing is complete before this returns.
+    virtual void close() = 0;
+};
+
+class Reader {
+public:
+    virtual ~Reader() = default;
+    /// The next member's header; false at the end of the archive.
+    virtual bool next(Header& header) = 0;
+    /// Reads the current member's data; 0 at its end.
+    virtual std::size_t read(void* buffer, std::size_t size) = 0;
+    /// Whether the archive is a pax/ustar tar compressed with zstd alone
+    /// (known after the first header).
+    virtual bool is_package_format(std::string& what) const = 0;
+};
+
+struct Module {
+    unsigned abi;
+    std::unique_ptr<Writer> (*open_writer)(const std::string& path);
+    std::unique_ptr<Reader> (*open_file)(const std::string& path);
+    std::unique_ptr<Reader> (*open_memory)(const void* data, std::size_t size, const std::string& name);
+};
+
+}  // namespace pkg::archive
+
+using pkg_archive_module_entry = const pkg::archive::Module* (*)();

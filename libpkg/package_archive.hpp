@@ -1,0 +1,10 @@
+#pragma once
+
+#include "modules/archive_abi.hpp"
+
+namespace pkg {
+
+/// The `archive` module (libarchive), loaded on first use.
+const archive::Module& archive_module();
+
+}  // namespace pkg

@@ -1,0 +1,240 @@
+#include <sys/utsname.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "pkg/dependency.hpp"
+#include "pkg/package.hpp"
+#include "pkg/port.hpp"
+#include "pkg/version.hpp"
+
+namespace pkg {
+
+const char* entry_type_name(EntryType type) {
+    switch (type) {
+        case EntryType::file: return "file";
+        case EntryType::dir: return "dir";
+        case EntryType::symlink: return "symlink";
+        case EntryType::hardlink: return "hardlink";
+    }
+    return "file";
+}
+
+PackageError::PackageError(ErrorKind kind, const std::string& package, const std::string& member,
+                           const std::string& rule)
+    : Error(kind, member.empty() ? fmt::format("{}: {}", package, rule)
+                                 : fmt::format("{}: member '{}': {}", package, member, rule)),
+      member_(member) {}
+
+std::optional<std::string> check_member_name(std::string_view name, const PackageLimits& limits) {
+    if (name.empty()) return std::string("empty name");
+    if (name.size() > limits.path_bytes) return fmt::format("name longer than {} bytes", limits.path_bytes);
+    if (name.front() == '/') return std::string("absolute name");
+    if (name == kManifestName) return fmt::format("the name '{}' is reserved for the manifest", kManifestName);
+    for (char c : name) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) return std::string("control character in the name");
+    }
+    size_t start = 0;
+    for (;;) {
+        size_t slash = name.find('/', start);
+        std::string_view part = name.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        if (part.empty()) return std::string("empty path component (a '//' or a trailing '/')");
+        if (part == ".") return std::string("'.' component (names carry no './')");
+        if (part == "..") return std::string("'..' component");
+        if (part.size() > limits.component_bytes) {
+            return fmt::format("path component longer than {} bytes", limits.component_bytes);
+        }
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    return std::nullopt;
+}
+
+std::string host_arch() {
+    struct utsname u {};
+    if (uname(&u) != 0) return "unknown";
+    std::string machine = u.machine;
+    if (machine == "arm64") return "aarch64";
+    if (machine == "amd64") return "x86_64";
+    return machine;
+}
+
+bool known_arch(std::string_view arch) { return arch == "x86_64" || arch == "aarch64" || arch == "any"; }
+
+std::string PackageManifest::file_name() const {
+    std::string v = version;
+    if (auto colon = v.find(':'); colon != std::string::npos) v[colon] = ',';
+    return fmt::format("{}-{}-{}-{}.pkg.tar.zst", name, v, release, arch);
+}
+
+std::string PackageManifest::to_json() const {
+    nlohmann::ordered_json entries_json = nlohmann::ordered_json::array();
+    for (const auto& e : entries) {
+        entries_json.push_back({{"path", e.path},
+                                {"type", entry_type_name(e.type)},
+                                {"mode", e.mode},
+                                {"size", e.size},
+                                {"sha256", e.sha256},
+                                {"target", e.target},
+                                {"config", e.config}});
+    }
+    nlohmann::ordered_json j = {{"format", format},       {"name", name},
+                                {"version", version},     {"release", release},
+                                {"arch", arch},           {"depends", depends},
+                                {"provides", provides},   {"conflicts", conflicts},
+                                {"port-hash", port_hash}, {"source-date-epoch", source_date_epoch},
+                                {"entries", entries_json}};
+    return j.dump() + "\n";
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+class ManifestParser {
+public:
+    ManifestParser(const std::string& package, const PackageLimits& limits) : package_(package), limits_(limits) {}
+
+    [[noreturn]] void fail(const std::string& member, const std::string& rule) const {
+        throw PackageError(ErrorKind::general, package_, member, rule);
+    }
+
+    const Json& key(const Json& object, const char* name, Json::value_t type, const std::string& where) const {
+        auto it = object.find(name);
+        if (it == object.end()) fail(kManifestName, fmt::format("{} lacks '{}'", where, name));
+        bool ok = it->type() == type ||
+                  (type == Json::value_t::number_unsigned && it->type() == Json::value_t::number_integer &&
+                   it->get<std::int64_t>() >= 0);
+        if (!ok) fail(kManifestName, fmt::format("{}: '{}' has the wrong type", where, name));
+        return *it;
+    }
+
+    std::string string(const Json& object, const char* name, const std::string& where) const {
+        return key(object, name, Json::value_t::string, where).get<std::string>();
+    }
+
+    std::vector<std::string> relations(const Json& object, const char* name) const {
+        std::vector<std::string> out;
+        for (const auto& item : key(object, name, Json::value_t::array, "the manifest")) {
+            if (!item.is_string()) fail(kManifestName, fmt::format("'{}' must hold strings", name));
+            std::string why;
+            if (!Dependency::parse(item.get<std::string>(), &why)) {
+                fail(kManifestName, fmt::format("bad entry in '{}': {}", name, why));
+            }
+            out.push_back(item.get<std::string>());
+        }
+        return out;
+    }
+
+    PackageManifest parse(std::string_view text) const {
+        Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+        if (j.is_discarded()) fail(kManifestName, "the manifest is not valid JSON");
+        if (!j.is_object()) fail(kManifestName, "the manifest is not a JSON object");
+        PackageManifest m;
+        const Json& format = key(j, "format", Json::value_t::number_unsigned, "the manifest");
+        if (format.get<std::int64_t>() != kPackageFormat) {
+            fail(kManifestName, fmt::format("unknown format version {} (this pkg reads {})", format.dump(), kPackageFormat));
+        }
+        static const std::set<std::string> known = {"format",   "name",      "version",   "release",
+                                                    "arch",     "depends",   "provides",  "conflicts",
+                                                    "port-hash", "source-date-epoch", "entries"};
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (!known.count(it.key())) fail(kManifestName, fmt::format("unknown key '{}'", it.key()));
+        }
+        m.name = string(j, "name", "the manifest");
+        if (auto problem = check_port_name(m.name)) fail(kManifestName, "bad name: " + *problem);
+        m.version = string(j, "version", "the manifest");
+        m.release = string(j, "release", "the manifest");
+        if (auto problem = Version::check(m.version + "-" + m.release)) fail(kManifestName, "bad version: " + *problem);
+        if (m.version.find('-') != std::string::npos) fail(kManifestName, "the version holds a '-'");
+        m.arch = string(j, "arch", "the manifest");
+        if (!known_arch(m.arch)) fail(kManifestName, fmt::format("unknown arch '{}'", m.arch));
+        m.depends = relations(j, "depends");
+        m.provides = relations(j, "provides");
+        m.conflicts = relations(j, "conflicts");
+        m.port_hash = string(j, "port-hash", "the manifest");
+        if (!m.port_hash.empty() && !is_hex(m.port_hash, 64)) fail(kManifestName, "'port-hash' is not a sha256");
+        const Json& sde = key(j, "source-date-epoch", Json::value_t::number_unsigned, "the manifest");
+        m.source_date_epoch = sde.get<std::int64_t>();
+        const Json& entries = key(j, "entries", Json::value_t::array, "the manifest");
+        if (entries.size() > limits_.entries) fail(kManifestName, fmt::format("more than {} entries", limits_.entries));
+        std::set<std::string> seen;
+        std::set<std::string> files;  // paths of file entries so far, for hard links
+        std::uint64_t total = 0;
+        std::string previous;
+        for (const auto& e : entries) {
+            if (!e.is_object()) fail(kManifestName, "an entry is not an object");
+            m.entries.push_back(entry(e, seen, files, total, previous));
+        }
+        return m;
+    }
+
+private:
+    static bool is_hex(const std::string& s, size_t length) {
+        if (s.size() != length) return false;
+        for (char c : s) {
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
+
+    PackageEntry entry(const Json& e, std::set<std::string>& seen, std::set<std::string>& files,
+                       std::uint64_t& total, std::string& previous) const {
+        PackageEntry out;
+        out.path = string(e, "path", "an entry");
+        const std::string& p = out.path;
+        if (e.size() != 7) fail(p, "a manifest entry has exactly the keys path, type, mode, size, sha256, target, config");
+        if (auto problem = check_member_name(p, limits_)) fail(p, *problem);
+        if (!seen.insert(p).second) fail(p, "listed twice in the manifest");
+        if (!previous.empty() && !(previous < p)) fail(p, "manifest entries are not sorted by path");
+        previous = p;
+        std::string type = string(e, "type", "entry " + p);
+        if (type == "file") out.type = EntryType::file;
+        else if (type == "dir") out.type = EntryType::dir;
+        else if (type == "symlink") out.type = EntryType::symlink;
+        else if (type == "hardlink") out.type = EntryType::hardlink;
+        else fail(p, fmt::format("unknown entry type '{}'", type));
+        std::int64_t mode = key(e, "mode", Json::value_t::number_unsigned, "entry " + p).get<std::int64_t>();
+        if (mode > 07777) fail(p, "mode has bits beyond permissions and setuid/setgid/sticky");
+        out.mode = static_cast<unsigned>(mode);
+        out.size = key(e, "size", Json::value_t::number_unsigned, "entry " + p).get<std::uint64_t>();
+        out.sha256 = string(e, "sha256", "entry " + p);
+        out.target = string(e, "target", "entry " + p);
+        out.config = key(e, "config", Json::value_t::boolean, "entry " + p).get<bool>();
+        if (out.type == EntryType::file) {
+            if (out.size > limits_.file_bytes) fail(p, fmt::format("larger than {} bytes", limits_.file_bytes));
+            total += out.size;
+            if (total > limits_.total_bytes) fail(p, fmt::format("files total more than {} bytes", limits_.total_bytes));
+            if (!is_hex(out.sha256, 64)) fail(p, "a file needs a sha256 of 64 lower-case hexadecimal digits");
+            if (!out.target.empty()) fail(p, "a file has no target");
+            files.insert(p);
+        } else {
+            if (out.size != 0 || !out.sha256.empty()) fail(p, "only files have a size and a sha256");
+            if (out.config) fail(p, "only files can be configuration");
+        }
+        if (out.type == EntryType::dir && !out.target.empty()) fail(p, "a directory has no target");
+        if (out.type == EntryType::symlink) {
+            if (out.target.empty()) fail(p, "a symlink needs a target");
+            if (out.target.size() > limits_.path_bytes) fail(p, "symlink target too long");
+            if (out.target.find('\0') != std::string::npos) fail(p, "NUL in a symlink target");
+            if ((out.mode & ~0777u) != 0) fail(p, "a symlink has no setuid/setgid/sticky bits");
+        }
+        if (out.type == EntryType::hardlink && !files.count(out.target)) {
+            fail(p, fmt::format("a hard link must name an earlier file of the package, not '{}'", out.target));
+        }
+        return out;
+    }
+
+    const std::string& package_;
+    const PackageLimits& limits_;
+};
+
+}  // namespace
+
+PackageManifest PackageManifest::from_json(const std::string& package, std::string_view text,
+                                           const PackageLimits& limits) {
+    return ManifestParser(package, limits).parse(text);
+}
+
+}  // namespace pkg

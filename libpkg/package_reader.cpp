@@ -1,0 +1,226 @@
+// Reads a binary package once, checking every rule of pkg-package(5) while
+// it streams, and hands each verified member to a visitor.
+
+#include <unistd.h>
+
+#include <set>
+#include <vector>
+
+#include "package_archive.hpp"
+#include "pkg/digest.hpp"
+#include "pkg/module.hpp"
+#include "pkg/package_io.hpp"
+#include "pkg/safe_root.hpp"
+
+namespace pkg {
+
+const archive::Module& archive_module() {
+    static const archive::Module* loaded = [] {
+        auto entry = reinterpret_cast<pkg_archive_module_entry>(module_symbol("archive", "pkg_archive_module_v1"));
+        const archive::Module* m = entry();
+        if (m->abi != archive::kAbi) throw Error("archive module speaks interface {}, libpkg {}", m->abi, archive::kAbi);
+        return m;
+    }();
+    return *loaded;
+}
+
+PackageVisitor::~PackageVisitor() = default;
+
+namespace {
+
+const char* type_word(char type) {
+    switch (type) {
+        case 'f': return "file";
+        case 'd': return "dir";
+        case 'l': return "symlink";
+        case 'h': return "hardlink";
+    }
+    return "special file";
+}
+
+class Checker {
+public:
+    Checker(archive::Reader& reader, std::string package, PackageVisitor& visitor, const PackageLimits& limits)
+        : reader_(reader), package_(std::move(package)), visitor_(visitor), limits_(limits) {}
+
+    PackageManifest run(bool manifest_only = false) {
+        archive::Header h;
+        if (!reader_.next(h)) fail("", "empty archive: the manifest is missing");
+        std::string what;
+        if (!reader_.is_package_format(what)) fail("", what);
+        if (h.name != kManifestName) fail(h.name, fmt::format("the first member must be the manifest, {}", kManifestName));
+        if (h.type != 'f') fail(h.name, "the manifest must be a regular file");
+        if (h.size > limits_.manifest_bytes) fail(h.name, fmt::format("manifest larger than {} bytes", limits_.manifest_bytes));
+        std::string text = read_all(h);
+        PackageManifest m = PackageManifest::from_json(package_, text, limits_);
+        visitor_.manifest(m);
+        if (manifest_only) return m;
+        size_t index = 0;
+        std::set<std::string> seen;
+        std::set<std::string> symlinks;
+        std::set<std::string> non_directories;
+        while (reader_.next(h)) {
+            member(m, h, index, seen, symlinks, non_directories);
+            ++index;
+        }
+        if (index < m.entries.size()) fail(m.entries[index].path, "listed in the manifest but not in the package");
+        return m;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& member, const std::string& rule,
+                           ErrorKind kind = ErrorKind::general) const {
+        throw PackageError(kind, package_, member, rule);
+    }
+
+    std::string read_all(const archive::Header& h) {
+        std::string out;
+        out.resize(h.size);
+        size_t got = 0;
+        while (got < out.size()) {
+            size_t n = reader_.read(out.data() + got, out.size() - got);
+            if (n == 0) break;
+            got += n;
+        }
+        char extra;
+        if (got != out.size() || reader_.read(&extra, 1) != 0) fail(h.name, "size differs from its header");
+        return out;
+    }
+
+    void member(const PackageManifest& m, archive::Header& h, size_t index, std::set<std::string>& seen,
+                std::set<std::string>& symlinks, std::set<std::string>& non_directories) {
+        // tar writes a directory as "NAME/"; the slash is not part of the path.
+        if (h.type == 'd' && h.name.size() > 1 && h.name.back() == '/') h.name.pop_back();
+        const std::string& name = h.name;
+        if (auto problem = check_member_name(name, limits_)) fail(name, *problem);
+        if (!seen.insert(name).second) fail(name, "appears twice in the package");
+        if (index >= m.entries.size()) fail(name, "not in the manifest");
+        const PackageEntry& e = m.entries[index];
+        if (e.path != name) {
+            bool listed = false;
+            for (const auto& other : m.entries) listed = listed || other.path == name;
+            fail(name, listed ? fmt::format("out of order: the manifest lists '{}' here", e.path)
+                              : std::string("not in the manifest"));
+        }
+        // Nothing may lie below a symlink or a non-directory of this package.
+        for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+            std::string prefix = name.substr(0, slash);
+            if (symlinks.count(prefix)) fail(name, fmt::format("lies below '{}', a symlink of the package", prefix));
+            if (non_directories.count(prefix)) fail(name, fmt::format("lies below '{}', which is not a directory", prefix));
+        }
+        if (h.type == 'o') fail(name, "device nodes, FIFOs and sockets are refused");
+        if (h.uid != 0 || h.gid != 0) fail(name, "owner and group must be root (0)");
+        if (h.mtime > m.source_date_epoch) fail(name, "modification time later than the package's SOURCE_DATE_EPOCH");
+        const char* expected_type = entry_type_name(e.type);
+        if (std::string(type_word(h.type)) != expected_type) {
+            fail(name, fmt::format("is a {} but the manifest says {}", type_word(h.type), expected_type));
+        }
+        if (h.mode != e.mode) {
+            unsigned special = h.mode & 07000;
+            if (special && (e.mode & 07000) != special) fail(name, "setuid, setgid or sticky bit the manifest does not declare");
+            fail(name, fmt::format("mode {:04o} but the manifest says {:04o}", h.mode, e.mode));
+        }
+        if ((h.type == 'l' || h.type == 'h') && h.link != e.target) {
+            fail(name, fmt::format("link target '{}' but the manifest says '{}'", h.link, e.target));
+        }
+        if (h.type == 'l') symlinks.insert(name);
+        if (h.type != 'd') non_directories.insert(name);
+        visitor_.begin(e);
+        if (h.type == 'f') {
+            if (h.size != e.size) {
+                fail(name, fmt::format("size {} but the manifest says {}", h.size, e.size), ErrorKind::verification);
+            }
+            Hasher hasher(DigestAlgorithm::sha256);
+            std::vector<char> buffer(1 << 17);
+            std::uint64_t total = 0;
+            for (;;) {
+                size_t n = reader_.read(buffer.data(), buffer.size());
+                if (n == 0) break;
+                total += n;
+                if (total > e.size) break;
+                hasher.update(buffer.data(), n);
+                visitor_.data(e, buffer.data(), n);
+            }
+            if (total != e.size) {
+                fail(name, fmt::format("content is {} bytes, the manifest says {}", total, e.size), ErrorKind::verification);
+            }
+            std::string digest = hasher.finish();
+            if (digest != e.sha256) {
+                fail(name, fmt::format("sha256 mismatch: expected {}, got {}", e.sha256, digest), ErrorKind::verification);
+            }
+        } else {
+            char byte;
+            if (h.size != 0 || reader_.read(&byte, 1) != 0) fail(name, "only files carry data");
+        }
+        visitor_.end(e);
+    }
+
+    archive::Reader& reader_;
+    std::string package_;
+    PackageVisitor& visitor_;
+    const PackageLimits& limits_;
+};
+
+// Writes what the reader hands over below a root, through SafeRoot.
+class Extractor final : public PackageVisitor {
+public:
+    explicit Extractor(const std::filesystem::path& root) : root_(root) {}
+    ~Extractor() override {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    void begin(const PackageEntry& e) override {
+        switch (e.type) {
+            case EntryType::dir: root_.make_directory(e.path, e.mode); break;
+            case EntryType::symlink: root_.make_symlink(e.target, e.path); break;
+            case EntryType::hardlink: root_.make_hardlink(e.target, e.path); break;
+            case EntryType::file: fd_ = root_.create_file(e.path, e.mode); break;
+        }
+    }
+    void data(const PackageEntry& e, const void* bytes, std::size_t size) override {
+        const char* p = static_cast<const char*>(bytes);
+        while (size > 0) {
+            ssize_t n = ::write(fd_, p, size);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw SystemError(errno, "cannot write {}/{}", root_.root().string(), e.path);
+            p += n;
+            size -= static_cast<size_t>(n);
+        }
+    }
+    void end(const PackageEntry&) override {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+
+private:
+    SafeRoot root_;
+    int fd_ = -1;
+};
+
+}  // namespace
+
+PackageManifest read_package(const std::filesystem::path& file, PackageVisitor& visitor, const PackageLimits& limits) {
+    auto reader = archive_module().open_file(file.string());
+    return Checker(*reader, file.string(), visitor, limits).run();
+}
+
+PackageManifest read_package_manifest(const std::filesystem::path& file, const PackageLimits& limits) {
+    auto reader = archive_module().open_file(file.string());
+    PackageVisitor nothing;
+    return Checker(*reader, file.string(), nothing, limits).run(true);
+}
+
+PackageManifest read_package_memory(const void* data, std::size_t size, const std::string& name,
+                                    PackageVisitor& visitor, const PackageLimits& limits) {
+    auto reader = archive_module().open_memory(data, size, name);
+    return Checker(*reader, name, visitor, limits).run();
+}
+
+PackageManifest extract_package(const std::filesystem::path& file, const std::filesystem::path& root) {
+    Extractor extractor(root);
+    return read_package(file, extractor);
+}
+
+}  // namespace pkg

@@ -1,0 +1,111 @@
+#include "pkg/safe_root.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pkg/error.hpp"
+
+namespace pkg {
+
+namespace {
+
+// glibc 2.36 has no wrapper for openat2.
+int openat2_beneath(int dirfd, const char* path, int flags) {
+    struct open_how how {};
+    how.flags = static_cast<unsigned long long>(flags);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+}
+
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+}  // namespace
+
+SafeRoot::SafeRoot(const std::filesystem::path& root) : root_(root) {
+    root_fd_ = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd_ < 0) throw SystemError(errno, "cannot open root {}", root.string());
+}
+
+SafeRoot::~SafeRoot() {
+    if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+int SafeRoot::open_parent(const std::string& path, std::string& name) const {
+    size_t slash = path.rfind('/');
+    name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..") throw Error("{}: not a name below the root", path);
+    if (slash == std::string::npos) {
+        int fd = ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) throw SystemError(errno, "cannot open {}", root_.string());
+        return fd;
+    }
+    std::string parent = path.substr(0, slash);
+    int fd = openat2_beneath(root_fd_, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ELOOP || err == EXDEV) {
+            throw SystemError(err, "{}/{}: a symlink stands where a directory is needed (a conflict, never followed)",
+                              root_.string(), parent);
+        }
+        throw SystemError(err, "cannot open directory {}/{}", root_.string(), parent);
+    }
+    return fd;
+}
+
+void SafeRoot::make_directory(const std::string& path, unsigned mode) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    if (::mkdirat(parent.fd, name.c_str(), mode & 07777) == 0) {
+        if (::fchmodat(parent.fd, name.c_str(), mode & 07777, 0) != 0) {
+            throw SystemError(errno, "cannot set the mode of {}/{}", root_.string(), path);
+        }
+        return;
+    }
+    int err = errno;
+    struct stat st {};
+    if (err == EEXIST && ::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+        return;
+    }
+    throw SystemError(err, "cannot create directory {}/{}", root_.string(), path);
+}
+
+int SafeRoot::create_file(const std::string& path, unsigned mode) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    int fd = ::openat(parent.fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw SystemError(errno, "cannot create {}/{}", root_.string(), path);
+    if (::fchmod(fd, mode & 07777) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw SystemError(err, "cannot set the mode of {}/{}", root_.string(), path);
+    }
+    return fd;
+}
+
+void SafeRoot::make_symlink(const std::string& target, const std::string& path) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    if (::symlinkat(target.c_str(), parent.fd, name.c_str()) != 0) {
+        throw SystemError(errno, "cannot create symlink {}/{}", root_.string(), path);
+    }
+}
+
+void SafeRoot::make_hardlink(const std::string& existing, const std::string& path) {
+    std::string existing_name, name;
+    Fd from{open_parent(existing, existing_name)};
+    Fd to{open_parent(path, name)};
+    // No AT_SYMLINK_FOLLOW: a symlink named `existing` is linked itself, never its target.
+    if (::linkat(from.fd, existing_name.c_str(), to.fd, name.c_str(), 0) != 0) {
+        throw SystemError(errno, "cannot link {}/{} to {}", root_.string(), path, existing);
+    }
+}
+
+}  // namespace pkg
