@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -48,6 +49,7 @@ public:
         if (!reader_.next(h)) fail("", "empty archive: the manifest is missing");
         std::string what;
         if (!reader_.is_package_format(what)) fail("", what);
+        if (h.type == 'd' && h.name.size() > 1 && h.name.back() == '/') h.name.pop_back();
         if (h.name != kManifestName) fail(h.name, fmt::format("the first member must be the manifest, {}", kManifestName));
         if (h.type != 'f') fail(h.name, "the manifest must be a regular file");
         if (h.size > limits_.manifest_bytes) fail(h.name, fmt::format("manifest larger than {} bytes", limits_.manifest_bytes));
@@ -164,17 +166,21 @@ private:
 // Writes what the reader hands over below a root, through SafeRoot.
 class Extractor final : public PackageVisitor {
 public:
-    explicit Extractor(const std::filesystem::path& root) : root_(root) {}
+    Extractor(const std::filesystem::path& root, std::string package) : root_(root), package_(std::move(package)) {}
     ~Extractor() override {
         if (fd_ >= 0) ::close(fd_);
     }
 
     void begin(const PackageEntry& e) override {
-        switch (e.type) {
-            case EntryType::dir: root_.make_directory(e.path, e.mode); break;
-            case EntryType::symlink: root_.make_symlink(e.target, e.path); break;
-            case EntryType::hardlink: root_.make_hardlink(e.target, e.path); break;
-            case EntryType::file: fd_ = root_.create_file(e.path, e.mode); break;
+        try {
+            switch (e.type) {
+                case EntryType::dir: root_.make_directory(e.path, e.mode); break;
+                case EntryType::symlink: root_.make_symlink(e.target, e.path); break;
+                case EntryType::hardlink: root_.make_hardlink(e.target, e.path); break;
+                case EntryType::file: fd_ = root_.create_file(e.path, e.mode); break;
+            }
+        } catch (const Error& error) {
+            throw PackageError(ErrorKind::general, package_, e.path, error.what());
         }
     }
     void data(const PackageEntry& e, const void* bytes, std::size_t size) override {
@@ -182,7 +188,10 @@ public:
         while (size > 0) {
             ssize_t n = ::write(fd_, p, size);
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw SystemError(errno, "cannot write {}/{}", root_.root().string(), e.path);
+            if (n < 0) {
+                throw PackageError(ErrorKind::general, package_, e.path,
+                                   fmt::format("cannot write below {}: {}", root_.root().string(), std::strerror(errno)));
+            }
             p += n;
             size -= static_cast<size_t>(n);
         }
@@ -196,6 +205,7 @@ public:
 
 private:
     SafeRoot root_;
+    std::string package_;
     int fd_ = -1;
 };
 
@@ -219,7 +229,7 @@ PackageManifest read_package_memory(const void* data, std::size_t size, const st
 }
 
 PackageManifest extract_package(const std::filesystem::path& file, const std::filesystem::path& root) {
-    Extractor extractor(root);
+    Extractor extractor(root, file.string());
     return read_package(file, extractor);
 }
 

@@ -21,7 +21,10 @@ class LibarchiveWriter final : public Writer {
 public:
     explicit LibarchiveWriter(const std::string& path) : path_(path), a_(archive_write_new()) {
         if (!a_) throw Error("out of memory");
+        // hdrcharset=BINARY: names are the staged tree's bytes, never translated
+        // through a locale (pkg runs in the C locale).
         if (archive_write_set_format_pax_restricted(a_) != ARCHIVE_OK ||
+            archive_write_set_format_option(a_, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
             archive_write_add_filter_zstd(a_) != ARCHIVE_OK ||
             archive_write_set_bytes_in_last_block(a_, 1) != ARCHIVE_OK ||
             archive_write_open_filename(a_, path.c_str()) != ARCHIVE_OK) {
