@@ -203,7 +203,9 @@ Config load_config(const ConfigSources& sources) {
                                                  fmt::format("environment ({})", var), fail);
     }
 
-    for (const auto& [name, values] : sources.command_line) {
+    for (const auto& entry : sources.command_line) {
+        const std::string& name = entry.first;
+        const std::vector<std::string>& values = entry.second;
         const Key* key = find_key(name);
         if (!key) throw UsageError("unknown configuration key '{}'", name);
         auto fail = [&](const std::string& why) { throw UsageError("--{}: {}", name, why); };
