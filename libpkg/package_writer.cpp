@@ -50,16 +50,8 @@ std::string read_link(const fs::path& path) {
 }  // namespace
 
 PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
-    PackageManifest m;
-    m.name = spec.name;
-    m.version = spec.version;
-    m.release = spec.release;
-    m.arch = spec.arch;
-    m.depends = spec.depends;
-    m.provides = spec.provides;
-    m.conflicts = spec.conflicts;
-    m.port_hash = spec.port_hash;
-    m.source_date_epoch = spec.source_date_epoch;
+    PackageManifest m = spec.metadata;
+    m.entries.clear();
 
     std::error_code ec;
     if (!fs::is_directory(spec.staged, ec)) throw Error("{} is not a directory", spec.staged.string());
@@ -111,14 +103,14 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
         h.type = 'f';
         h.mode = 0644;
         h.size = manifest_text.size();
-        h.mtime = spec.source_date_epoch;
+        h.mtime = m.source_date_epoch;
         writer->add(h, -1, manifest_text);
         for (size_t i = 0; i < m.entries.size(); ++i) {
             const PackageEntry& e = m.entries[i];
             h = archive::Header{};
             h.name = e.path;
             h.mode = e.mode;
-            h.mtime = std::min<std::int64_t>(staged[i].st.st_mtime, spec.source_date_epoch);
+            h.mtime = std::min<std::int64_t>(staged[i].st.st_mtime, m.source_date_epoch);
             h.link = e.target;
             h.size = e.size;
             int fd = -1;

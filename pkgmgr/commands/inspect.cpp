@@ -5,16 +5,11 @@
 
 #include "command.hpp"
 #include "context.hpp"
+#include "output/fields.hpp"
 #include "pkg/package_io.hpp"
 
 namespace pkgmgr {
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) out += (out.empty() ? "" : " ") + i;
-    return out.empty() ? "None" : out;
-}
 
 class InspectCommand final : public Command {
 public:
@@ -52,18 +47,16 @@ public:
 
 private:
     void print(std::ostream& out, const std::string& file, const pkg::PackageManifest& m) const {
-        auto field = [&](const char* label, const std::string& value) {
-            out << fmt::format("{:<12}: {}\n", label, value);
-        };
+        auto field = [&](std::string_view label, const std::string& value) { print_field(out, label, value, 12); };
         std::uint64_t bytes = 0;
         for (const auto& e : m.entries) bytes += e.size;
         field("File", file);
         field("Name", m.name);
         field("Version", m.version + "-" + m.release);
         field("Arch", m.arch);
-        field("Depends", join(m.depends));
-        field("Provides", join(m.provides));
-        field("Conflicts", join(m.conflicts));
+        field("Depends", join_or_none(m.depends));
+        field("Provides", join_or_none(m.provides));
+        field("Conflicts", join_or_none(m.conflicts));
         field("Port hash", m.port_hash.empty() ? "None" : m.port_hash);
         field("Source date", std::to_string(m.source_date_epoch));
         field("Entries", fmt::format("{}, {} bytes in files", m.entries.size(), bytes));

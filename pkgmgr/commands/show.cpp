@@ -5,16 +5,11 @@
 #include "command.hpp"
 #include "context.hpp"
 #include "pkg/port_hash.hpp"
+#include "output/fields.hpp"
 #include "ports_view.hpp"
 
 namespace pkgmgr {
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) out += (out.empty() ? "" : " ") + i;
-    return out.empty() ? "None" : out;
-}
 
 std::vector<std::string> names(const std::vector<pkg::Dependency>& deps) {
     std::vector<std::string> out;
@@ -66,9 +61,7 @@ public:
 
 private:
     static void print(std::ostream& out, const pkg::Port& port, const std::string& hash) {
-        auto field = [&](const char* label, const std::string& value) {
-            out << fmt::format("{:<16}: {}\n", label, value);
-        };
+        auto field = [&](std::string_view label, const std::string& value) { print_field(out, label, value, 16); };
         field("Name", port.name);
         field("Version", port.full_version());
         field("Category", port.category);
@@ -77,26 +70,26 @@ private:
         if (!port.homepage.empty()) field("Homepage", port.homepage);
         for (auto kind : {pkg::DependencyKind::host, pkg::DependencyKind::build, pkg::DependencyKind::run,
                           pkg::DependencyKind::check}) {
-            field(fmt::format("Depends ({})", pkg::kind_name(kind)).c_str(), join(names(port.depends_of(kind))));
+            field(fmt::format("Depends ({})", pkg::kind_name(kind)), join_or_none(names(port.depends_of(kind))));
         }
-        field("Provides", join(names(port.provides)));
-        field("Conflicts", join(names(port.conflicts)));
+        field("Provides", join_or_none(names(port.provides)));
+        field("Conflicts", join_or_none(names(port.conflicts)));
         std::vector<std::string> patches;
         for (const auto& p : port.patches) patches.push_back(fmt::format("{} (-p{})", p.file, p.strip));
-        field("Patches", join(patches));
+        field("Patches", join_or_none(patches));
         field("Build style", port.build.style);
         if (!port.test.empty()) field("Test", port.test);
-        field("Config files", join(port.config_files));
+        field("Config files", join_or_none(port.config_files));
         for (const auto& s : port.sources) {
             std::string scratch;
             field("Source", port.expand(s.file));
             for (const auto& url : s.urls) field("  URL", port.expand(url));
-            field(fmt::format("  {}", pkg::digest_name(s.algorithm)).c_str(), s.digest);
+            field(fmt::format("  {}", pkg::digest_name(s.algorithm)), s.digest);
             if (s.size) field("  Size", std::to_string(*s.size));
             field("  Unpack", unpack_text(s.unpack, scratch));
             for (const auto& a : s.alternatives) {
                 field("  Alternative", fmt::format("Debian {} {}: {}", a.debian.source, a.debian.version, a.debian.file));
-                field(fmt::format("    {}", pkg::digest_name(a.algorithm)).c_str(), a.digest);
+                field(fmt::format("    {}", pkg::digest_name(a.algorithm)), a.digest);
                 if (!a.prepare.empty()) field("    Prepare", a.prepare);
             }
         }

@@ -50,15 +50,15 @@ void stage(const fs::path& root) {
 pkg::PackageSpec spec_for(const fs::path& staged) {
     pkg::PackageSpec spec;
     spec.staged = staged;
-    spec.name = "tool";
-    spec.version = "2:1.0";
-    spec.release = "3";
-    spec.arch = "x86_64";
-    spec.depends = {"musl>=1.2"};
-    spec.provides = {"tool-bin=1.0"};
-    spec.conflicts = {"oldtool"};
+    spec.metadata.name = "tool";
+    spec.metadata.version = "2:1.0";
+    spec.metadata.release = "3";
+    spec.metadata.arch = "x86_64";
+    spec.metadata.depends = {"musl>=1.2"};
+    spec.metadata.provides = {"tool-bin=1.0"};
+    spec.metadata.conflicts = {"oldtool"};
+    spec.metadata.source_date_epoch = 1700000000;
     spec.config_files = {"etc/tool.conf"};
-    spec.source_date_epoch = 1700000000;
     return spec;
 }
 
@@ -123,7 +123,7 @@ TEST(Package, MtimesAreClampedToSourceDateEpoch) {
     std::ofstream(staged / "f") << "x";
     auto spec = spec_for(staged);
     spec.config_files.clear();
-    spec.source_date_epoch = 1000;
+    spec.metadata.source_date_epoch = 1000;
     fs::path file = fs::path(dir.path()) / "p.pkg.tar.zst";
     pkg::write_package(spec, file);
     fs::path root = fs::path(dir.path()) / "root";

@@ -11,16 +11,9 @@ namespace pkg {
 /// What `pkg create` and every build give the package writer.
 struct PackageSpec {
     std::filesystem::path staged;  ///< the staged tree (DESTDIR)
-    std::string name;
-    std::string version;  ///< [epoch:]version
-    std::string release = "1";
-    std::string arch;
-    std::vector<std::string> depends;
-    std::vector<std::string> provides;
-    std::vector<std::string> conflicts;
+    /// Everything of the manifest but its entries, which the writer makes.
+    PackageManifest metadata;
     std::vector<std::string> config_files;  ///< paths in the staged tree
-    std::string port_hash;
-    std::int64_t source_date_epoch = 0;
 };
 
 /// Writes the package of `spec` to `output` (a file, written under a
