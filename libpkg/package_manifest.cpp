@@ -20,21 +20,67 @@ const char* entry_type_name(EntryType type) {
     return "file";
 }
 
+namespace {
+
+// A name as it may be shown on a terminal: control characters (C0, DEL, C1)
+// and bytes that are not UTF-8 spelled as \xNN, so a hostile name cannot
+// drive the terminal.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto b = static_cast<unsigned char>(text[i]);
+        bool c1 = b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                  static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+        if (b < 0x20 || b == 0x7f || c1) {
+            out += fmt::format("\\x{:02x}", b);
+            if (c1) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[++i]));
+        } else if (b == '\\') {
+            out += "\\\\";
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string printable_name(std::string_view name) { return printable(name); }
+
 PackageError::PackageError(ErrorKind kind, const std::string& package, const std::string& member,
                            const std::string& rule)
     : Error(kind, member.empty() ? fmt::format("{}: {}", package, rule)
-                                 : fmt::format("{}: member '{}': {}", package, member, rule)),
+                                 : fmt::format("{}: member '{}': {}", package, printable(member), printable(rule))),
       member_(member) {}
+
+std::optional<std::string> check_text(std::string_view text, std::string_view what) {
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto b = static_cast<unsigned char>(text[i]);
+        if (b < 0x20 || b == 0x7f) return fmt::format("control character in {}", what);
+        if (b < 0x80) continue;
+        // Well-formed UTF-8 (RFC 3629), and no C1 control (U+0080 to U+009F).
+        size_t n = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+        if (n == 0 || i + n > text.size()) return fmt::format("{} is not UTF-8", what);
+        for (size_t k = 1; k < n; ++k) {
+            auto c = static_cast<unsigned char>(text[i + k]);
+            if (c < 0x80 || c > 0xBF) return fmt::format("{} is not UTF-8", what);
+        }
+        auto b1 = static_cast<unsigned char>(text[i + 1]);
+        if ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 > 0x9F) || (b == 0xF0 && b1 < 0x90) || (b == 0xF4 && b1 > 0x8F)) {
+            return fmt::format("{} is not UTF-8", what);
+        }
+        if (b == 0xC2 && b1 <= 0x9F) return fmt::format("control character in {}", what);
+        i += n - 1;
+    }
+    return std::nullopt;
+}
 
 std::optional<std::string> check_member_name(std::string_view name, const PackageLimits& limits) {
     if (name.empty()) return std::string("empty name");
     if (name.size() > limits.path_bytes) return fmt::format("name longer than {} bytes", limits.path_bytes);
     if (name.front() == '/') return std::string("absolute name");
     if (name == kManifestName) return fmt::format("the name '{}' is reserved for the manifest", kManifestName);
-    for (char c : name) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) return std::string("control character in the name");
-    }
+    if (auto problem = check_text(name, "the name")) return problem;
     size_t start = 0;
     for (;;) {
         size_t slash = name.find('/', start);
@@ -128,12 +174,36 @@ public:
     }
 
     PackageManifest parse(std::string_view text) const {
-        Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+        // The callback stops deep nesting early (a small package must not
+        // expand into gigabytes of JSON values) and refuses duplicate keys,
+        // which other JSON readers would resolve differently.
+        std::vector<std::set<std::string>> keys;
+        std::string refusal;
+        auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+            if (depth > 8) {
+                refusal = "the manifest nests deeper than its format";
+                throw std::runtime_error(refusal);
+            }
+            if (event == Json::parse_event_t::object_start) keys.emplace_back();
+            if (event == Json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+            if (event == Json::parse_event_t::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+                refusal = fmt::format("duplicate key '{}'", printable(parsed.get<std::string>()));
+                throw std::runtime_error(refusal);
+            }
+            return true;
+        };
+        Json j;
+        try {
+            j = Json::parse(text.begin(), text.end(), callback, false);
+        } catch (const std::runtime_error&) {
+            if (refusal.empty()) throw;
+            fail(kManifestName, refusal);
+        }
         if (j.is_discarded()) fail(kManifestName, "the manifest is not valid JSON");
         if (!j.is_object()) fail(kManifestName, "the manifest is not a JSON object");
         PackageManifest m;
         const Json& format = key(j, "format", Json::value_t::number_unsigned, "the manifest");
-        if (format.get<std::int64_t>() != kPackageFormat) {
+        if (format.get<std::uint64_t>() != static_cast<std::uint64_t>(kPackageFormat)) {
             fail(kManifestName, fmt::format("unknown format version {} (this pkg reads {})", format.dump(), kPackageFormat));
         }
         static const std::set<std::string> known = {"format",   "name",      "version",   "release",
@@ -146,6 +216,9 @@ public:
         if (auto problem = check_port_name(m.name)) fail(kManifestName, "bad name: " + *problem);
         m.version = string(j, "version", "the manifest");
         m.release = string(j, "release", "the manifest");
+        if (m.release.empty() || m.release.find_first_not_of("0123456789") != std::string::npos) {
+            fail(kManifestName, fmt::format("release '{}' is not a whole number", printable(m.release)));
+        }
         if (auto problem = Version::check(m.version + "-" + m.release)) fail(kManifestName, "bad version: " + *problem);
         if (m.version.find('-') != std::string::npos) fail(kManifestName, "the version holds a '-'");
         m.arch = string(j, "arch", "the manifest");
@@ -156,7 +229,10 @@ public:
         m.port_hash = string(j, "port-hash", "the manifest");
         if (!m.port_hash.empty() && !is_hex(m.port_hash, 64)) fail(kManifestName, "'port-hash' is not a sha256");
         const Json& sde = key(j, "source-date-epoch", Json::value_t::number_unsigned, "the manifest");
-        m.source_date_epoch = sde.get<std::int64_t>();
+        if (sde.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+            fail(kManifestName, "'source-date-epoch' is out of range");
+        }
+        m.source_date_epoch = static_cast<std::int64_t>(sde.get<std::uint64_t>());
         const Json& entries = key(j, "entries", Json::value_t::array, "the manifest");
         if (entries.size() > limits_.entries) fail(kManifestName, fmt::format("more than {} entries", limits_.entries));
         std::set<std::string> seen;
@@ -195,7 +271,7 @@ private:
         else if (type == "symlink") out.type = EntryType::symlink;
         else if (type == "hardlink") out.type = EntryType::hardlink;
         else fail(p, fmt::format("unknown entry type '{}'", type));
-        std::int64_t mode = key(e, "mode", Json::value_t::number_unsigned, "entry " + p).get<std::int64_t>();
+        std::uint64_t mode = key(e, "mode", Json::value_t::number_unsigned, "entry " + p).get<std::uint64_t>();
         if (mode > 07777) fail(p, "mode has bits beyond permissions and setuid/setgid/sticky");
         out.mode = static_cast<unsigned>(mode);
         out.size = key(e, "size", Json::value_t::number_unsigned, "entry " + p).get<std::uint64_t>();
@@ -218,6 +294,7 @@ private:
             if (out.target.empty()) fail(p, "a symlink needs a target");
             if (out.target.size() > limits_.path_bytes) fail(p, "symlink target too long");
             if (out.target.find('\0') != std::string::npos) fail(p, "NUL in a symlink target");
+            if (auto problem = check_text(out.target, "the symlink target")) fail(p, *problem);
             if ((out.mode & ~0777u) != 0) fail(p, "a symlink has no setuid/setgid/sticky bits");
         }
         if (out.type == EntryType::hardlink && !files.count(out.target)) {

@@ -1,10 +1,13 @@
 // Reads a binary package once, checking every rule of pkg-package(5) while
 // it streams, and hands each verified member to a visitor.
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include "package_archive.hpp"
@@ -46,10 +49,8 @@ public:
 
     PackageManifest run(bool manifest_only = false) {
         archive::Header h;
-        if (!reader_.next(h)) fail("", "empty archive: the manifest is missing");
-        std::string what;
-        if (!reader_.is_package_format(what)) fail("", what);
-        if (h.type == 'd' && h.name.size() > 1 && h.name.back() == '/') h.name.pop_back();
+        reader_.set_budget(limits_.manifest_bytes + kHeaderAllowance);
+        if (!next(h)) fail("", "empty archive: the manifest is missing");
         if (h.name != kManifestName) fail(h.name, fmt::format("the first member must be the manifest, {}", kManifestName));
         if (h.type != 'f') fail(h.name, "the manifest must be a regular file");
         if (h.size > limits_.manifest_bytes) fail(h.name, fmt::format("manifest larger than {} bytes", limits_.manifest_bytes));
@@ -57,12 +58,15 @@ public:
         PackageManifest m = PackageManifest::from_json(package_, text, limits_);
         visitor_.manifest(m);
         if (manifest_only) return m;
+        // From here on, no more uncompressed bytes than the manifest accounts for.
+        std::uint64_t budget = kHeaderAllowance * (m.entries.size() + 2);
+        for (const auto& e : m.entries) budget += e.size + 512;
+        reader_.set_budget(budget);
         size_t index = 0;
-        std::set<std::string> seen;
-        std::set<std::string> symlinks;
-        std::set<std::string> non_directories;
-        while (reader_.next(h)) {
-            member(m, h, index, seen, symlinks, non_directories);
+        std::unordered_map<std::string, char> types;
+        while (next(h)) {
+            current_ = h.name;
+            member(m, h, index, types);
             ++index;
         }
         if (index < m.entries.size()) fail(m.entries[index].path, "listed in the manifest but not in the package");
@@ -70,32 +74,60 @@ public:
     }
 
 private:
+    // Room for one member's headers: a ustar block and a pax header with a
+    // path and a link target of the longest allowed length.
+    static constexpr std::uint64_t kHeaderAllowance = 16 << 10;
+
     [[noreturn]] void fail(const std::string& member, const std::string& rule,
                            ErrorKind kind = ErrorKind::general) const {
         throw PackageError(kind, package_, member, rule);
     }
 
+    // The next header, its format checked; libarchive's errors name the member they hit.
+    bool next(archive::Header& h) {
+        bool more = false;
+        try {
+            more = reader_.next(h);
+        } catch (const Error& e) {
+            fail(current_, current_.empty() ? e.what() : fmt::format("after this member: {}", e.what()));
+        }
+        if (!more) return false;
+        // tar writes a directory as "NAME/"; the slash is not part of the path.
+        if (h.type == 'd' && h.name.size() > 1 && h.name.back() == '/') h.name.pop_back();
+        std::string what;
+        if (!reader_.is_package_format(what)) fail(h.name, what);
+        if (!h.forbidden.empty()) fail(h.name, fmt::format("carries {}, which packages may not", h.forbidden));
+        return true;
+    }
+
+    size_t read(void* buffer, size_t size) {
+        try {
+            return reader_.read(buffer, size);
+        } catch (const Error& e) {
+            fail(current_, e.what());
+        }
+    }
+
     std::string read_all(const archive::Header& h) {
+        current_ = h.name;
         std::string out;
         out.resize(h.size);
         size_t got = 0;
         while (got < out.size()) {
-            size_t n = reader_.read(out.data() + got, out.size() - got);
+            size_t n = read(out.data() + got, out.size() - got);
             if (n == 0) break;
             got += n;
         }
         char extra;
-        if (got != out.size() || reader_.read(&extra, 1) != 0) fail(h.name, "size differs from its header");
+        if (got != out.size() || read(&extra, 1) != 0) fail(h.name, "size differs from its header");
         return out;
     }
 
-    void member(const PackageManifest& m, archive::Header& h, size_t index, std::set<std::string>& seen,
-                std::set<std::string>& symlinks, std::set<std::string>& non_directories) {
-        // tar writes a directory as "NAME/"; the slash is not part of the path.
-        if (h.type == 'd' && h.name.size() > 1 && h.name.back() == '/') h.name.pop_back();
+    void member(const PackageManifest& m, archive::Header& h, size_t index,
+                std::unordered_map<std::string, char>& types) {
         const std::string& name = h.name;
         if (auto problem = check_member_name(name, limits_)) fail(name, *problem);
-        if (!seen.insert(name).second) fail(name, "appears twice in the package");
+        if (types.count(name)) fail(name, "appears twice in the package");
         if (index >= m.entries.size()) fail(name, "not in the manifest");
         const PackageEntry& e = m.entries[index];
         if (e.path != name) {
@@ -104,11 +136,14 @@ private:
             fail(name, listed ? fmt::format("out of order: the manifest lists '{}' here", e.path)
                               : std::string("not in the manifest"));
         }
-        // Nothing may lie below a symlink or a non-directory of this package.
-        for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
-            std::string prefix = name.substr(0, slash);
-            if (symlinks.count(prefix)) fail(name, fmt::format("lies below '{}', a symlink of the package", prefix));
-            if (non_directories.count(prefix)) fail(name, fmt::format("lies below '{}', which is not a directory", prefix));
+        // A member's parent is a directory of this package, listed before it
+        // (top-level members aside): nothing lies below a symlink or a file.
+        if (size_t slash = name.rfind('/'); slash != std::string::npos) {
+            std::string parent = name.substr(0, slash);
+            auto it = types.find(parent);
+            if (it == types.end()) fail(name, fmt::format("its parent directory '{}' is not in the package", parent));
+            if (it->second == 'l') fail(name, fmt::format("lies below '{}', a symlink of the package", parent));
+            if (it->second != 'd') fail(name, fmt::format("lies below '{}', which is not a directory", parent));
         }
         if (h.type == 'o') fail(name, "device nodes, FIFOs and sockets are refused");
         if (h.uid != 0 || h.gid != 0) fail(name, "owner and group must be root (0)");
@@ -125,8 +160,7 @@ private:
         if ((h.type == 'l' || h.type == 'h') && h.link != e.target) {
             fail(name, fmt::format("link target '{}' but the manifest says '{}'", h.link, e.target));
         }
-        if (h.type == 'l') symlinks.insert(name);
-        if (h.type != 'd') non_directories.insert(name);
+        types.emplace(name, h.type);
         visitor_.begin(e);
         if (h.type == 'f') {
             if (h.size != e.size) {
@@ -136,7 +170,7 @@ private:
             std::vector<char> buffer(1 << 17);
             std::uint64_t total = 0;
             for (;;) {
-                size_t n = reader_.read(buffer.data(), buffer.size());
+                size_t n = read(buffer.data(), buffer.size());
                 if (n == 0) break;
                 total += n;
                 if (total > e.size) break;
@@ -152,7 +186,7 @@ private:
             }
         } else {
             char byte;
-            if (h.size != 0 || reader_.read(&byte, 1) != 0) fail(name, "only files carry data");
+            if (h.size != 0 || read(&byte, 1) != 0) fail(name, "only files carry data");
         }
         visitor_.end(e);
     }
@@ -161,6 +195,7 @@ private:
     std::string package_;
     PackageVisitor& visitor_;
     const PackageLimits& limits_;
+    std::string current_;  ///< the member being read, for libarchive's errors
 };
 
 // Writes what the reader hands over below a root, through SafeRoot.
@@ -177,7 +212,11 @@ public:
                 case EntryType::dir: root_.make_directory(e.path, e.mode); break;
                 case EntryType::symlink: root_.make_symlink(e.target, e.path); break;
                 case EntryType::hardlink: root_.make_hardlink(e.target, e.path); break;
-                case EntryType::file: fd_ = root_.create_file(e.path, e.mode); break;
+                case EntryType::file:
+                    // 0600 while unverified; the mode (setuid too) only once verified,
+                    // and after the last write, which would clear setuid again.
+                    fd_ = root_.create_file(e.path, 0600);
+                    break;
             }
         } catch (const Error& error) {
             throw PackageError(ErrorKind::general, package_, e.path, error.what());
@@ -196,10 +235,15 @@ public:
             size -= static_cast<size_t>(n);
         }
     }
-    void end(const PackageEntry&) override {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
+    void end(const PackageEntry& e) override {
+        if (fd_ < 0) return;
+        int rc = ::fchmod(fd_, e.mode & 07777);
+        int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (rc != 0) {
+            throw PackageError(ErrorKind::general, package_, e.path,
+                               fmt::format("cannot set its mode below {}: {}", root_.root().string(), std::strerror(err)));
         }
     }
 
@@ -211,20 +255,44 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Opens a reader; the module's errors gain the package's name.
+template <typename Open>
+std::unique_ptr<archive::Reader> open_reader(Open open, const std::string& package) {
+    try {
+        return open();
+    } catch (const PackageError&) {
+        throw;
+    } catch (const Error& e) {
+        throw PackageError(ErrorKind::general, package, "", e.what());
+    }
+}
+
+void check_readable(const std::filesystem::path& file) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw SystemError(errno, "cannot open package {}", file.string());
+    ::close(fd);
+}
+
+}  // namespace
+
 PackageManifest read_package(const std::filesystem::path& file, PackageVisitor& visitor, const PackageLimits& limits) {
-    auto reader = archive_module().open_file(file.string());
+    check_readable(file);
+    auto reader = open_reader([&] { return archive_module().open_file(file.string()); }, file.string());
     return Checker(*reader, file.string(), visitor, limits).run();
 }
 
 PackageManifest read_package_manifest(const std::filesystem::path& file, const PackageLimits& limits) {
-    auto reader = archive_module().open_file(file.string());
+    check_readable(file);
+    auto reader = open_reader([&] { return archive_module().open_file(file.string()); }, file.string());
     PackageVisitor nothing;
     return Checker(*reader, file.string(), nothing, limits).run(true);
 }
 
 PackageManifest read_package_memory(const void* data, std::size_t size, const std::string& name,
                                     PackageVisitor& visitor, const PackageLimits& limits) {
-    auto reader = archive_module().open_memory(data, size, name);
+    auto reader = open_reader([&] { return archive_module().open_memory(data, size, name); }, name);
     return Checker(*reader, name, visitor, limits).run();
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -45,6 +46,33 @@ std::string read_link(const fs::path& path) {
     if (n < 0) throw SystemError(errno, "cannot read symlink {}", path.string());
     if (static_cast<size_t>(n) == buffer.size()) throw Error("symlink {} has a target too long", path.string());
     return std::string(buffer.data(), static_cast<size_t>(n));
+}
+
+// Streams a staged file into the package, checking that it is still what
+// the manifest says (a file changed while packaging would make a package
+// that fails its own verification).
+void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer& writer, std::vector<char>& buffer) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) throw SystemError(errno, "cannot open {}", path.string());
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    Hasher hasher(DigestAlgorithm::sha256);
+    std::uint64_t total = 0;
+    for (;;) {
+        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SystemError(errno, "cannot read {}", path.string());
+        if (n == 0) break;
+        total += static_cast<std::uint64_t>(n);
+        if (total > e.size) throw Error("{} grew while it was packaged", path.string());
+        hasher.update(buffer.data(), static_cast<size_t>(n));
+        writer.write(buffer.data(), static_cast<size_t>(n));
+    }
+    if (total != e.size || hasher.finish() != e.sha256) {
+        throw Error("{} changed while it was packaged", path.string());
+    }
 }
 
 }  // namespace
@@ -94,17 +122,24 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
     std::string manifest_text = m.to_json();
     PackageManifest::from_json(output.string(), manifest_text);
 
+    // A new temporary name beside the output, never an existing file or a
+    // symlink someone planted; synced before it is renamed into place.
+    static std::atomic<unsigned> counter{0};
     fs::path temporary = output;
-    temporary += fmt::format(".tmp-{}", ::getpid());
+    temporary += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
+    int out = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0) throw SystemError(errno, "cannot create {}", temporary.string());
     try {
-        auto writer = archive_module().open_writer(temporary.string());
+        auto writer = archive_module().open_writer(out, temporary.string());
         archive::Header h;
         h.name = kManifestName;
         h.type = 'f';
         h.mode = 0644;
         h.size = manifest_text.size();
         h.mtime = m.source_date_epoch;
-        writer->add(h, -1, manifest_text);
+        writer->add(h);
+        writer->write(manifest_text.data(), manifest_text.size());
+        std::vector<char> buffer(1 << 17);
         for (size_t i = 0; i < m.entries.size(); ++i) {
             const PackageEntry& e = m.entries[i];
             h = archive::Header{};
@@ -113,28 +148,19 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
             h.mtime = std::min<std::int64_t>(staged[i].st.st_mtime, m.source_date_epoch);
             h.link = e.target;
             h.size = e.size;
-            int fd = -1;
-            switch (e.type) {
-                case EntryType::dir: h.type = 'd'; break;
-                case EntryType::symlink: h.type = 'l'; break;
-                case EntryType::hardlink: h.type = 'h'; break;
-                case EntryType::file:
-                    h.type = 'f';
-                    fd = ::open((spec.staged / e.path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                    if (fd < 0) throw SystemError(errno, "cannot open {}", (spec.staged / e.path).string());
-                    break;
-            }
-            struct Closer {
-                int fd;
-                ~Closer() {
-                    if (fd >= 0) ::close(fd);
-                }
-            } closer{fd};
-            writer->add(h, fd, {});
+            h.type = e.type == EntryType::dir ? 'd' : e.type == EntryType::symlink ? 'l'
+                     : e.type == EntryType::hardlink ? 'h' : 'f';
+            writer->add(h);
+            if (e.type == EntryType::file) copy_verified(spec.staged / e.path, e, *writer, buffer);
         }
         writer->close();
+        writer.reset();
+        if (::fsync(out) != 0) throw SystemError(errno, "cannot sync {}", temporary.string());
+        ::close(out);
+        out = -1;
         fs::rename(temporary, output);
     } catch (...) {
+        if (out >= 0) ::close(out);
         fs::remove(temporary, ec);
         throw;
     }

@@ -63,8 +63,11 @@ int SafeRoot::open_parent(const std::string& path, std::string& name) const {
 void SafeRoot::make_directory(const std::string& path, unsigned mode) {
     std::string name;
     Fd parent{open_parent(path, name)};
-    if (::mkdirat(parent.fd, name.c_str(), mode & 07777) == 0) {
-        if (::fchmodat(parent.fd, name.c_str(), mode & 07777, 0) != 0) {
+    if (::mkdirat(parent.fd, name.c_str(), 0700) == 0) {
+        // The mode through a descriptor of the new directory itself, never by
+        // name (a name could be swapped for a symlink in between).
+        Fd dir{::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+        if (dir.fd < 0 || ::fchmod(dir.fd, mode & 07777) != 0) {
             throw SystemError(errno, "cannot set the mode of {}/{}", root_.string(), path);
         }
         return;

@@ -22,13 +22,18 @@ struct Header {
     std::int64_t uid = 0;
     std::int64_t gid = 0;
     std::int64_t mtime = 0;
+    /// What the member carries that a package may not (reader only): "" or
+    /// a description ("extended attributes", "a sparse map", ...).
+    std::string forbidden;
 };
 
 class Writer {
 public:
     virtual ~Writer() = default;
-    /// Adds a member; a file's `size` bytes come from `fd`, or from `data` when fd < 0.
-    virtual void add(const Header& header, int fd, const std::string& data) = 0;
+    /// Starts a member; a file's `size` bytes follow through write().
+    virtual void add(const Header& header) = 0;
+    /// Writes data of the current file member; never more than its size.
+    virtual void write(const void* data, std::size_t size) = 0;
     /// Finishes the archive; nothing is complete before this returns.
     virtual void close() = 0;
 };
@@ -40,14 +45,18 @@ public:
     virtual bool next(Header& header) = 0;
     /// Reads the current member's data; 0 at its end.
     virtual std::size_t read(void* buffer, std::size_t size) = 0;
-    /// Whether the archive is a pax/ustar tar compressed with zstd alone
-    /// (known after the first header).
+    /// Whether the archive is a pax/ustar tar compressed with zstd alone;
+    /// checked after every header.
     virtual bool is_package_format(std::string& what) const = 0;
+    /// The most bytes of uncompressed tar the reader will take in all, from
+    /// now on: once the manifest is known, what it accounts for.
+    virtual void set_budget(std::uint64_t bytes) = 0;
 };
 
 struct Module {
     unsigned abi;
-    std::unique_ptr<Writer> (*open_writer)(const std::string& path);
+    /// Writes to `fd` (the caller opened it O_EXCL, and syncs and closes it); `name` names it in errors.
+    std::unique_ptr<Writer> (*open_writer)(int fd, const std::string& name);
     std::unique_ptr<Reader> (*open_file)(const std::string& path);
     std::unique_ptr<Reader> (*open_memory)(const void* data, std::size_t size, const std::string& name);
 };

@@ -1,9 +1,15 @@
 // The archive module: tar (pax) + zstd through libarchive.
+//
+// Reading runs two libarchive readers in a row: the first only undoes zstd
+// (format "raw"), the second only parses tar from what the first gives, so
+// that pkg counts every uncompressed byte and stops a small package that
+// would expand into more than its manifest accounts for (a sparse map, a
+// lying header) before libarchive allocates for it.
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <unistd.h>
 
+#include <cerrno>
 #include <vector>
 
 #include "archive_abi.hpp"
@@ -19,26 +25,26 @@ std::string why(struct archive* a) {
 
 class LibarchiveWriter final : public Writer {
 public:
-    explicit LibarchiveWriter(const std::string& path) : path_(path), a_(archive_write_new()) {
+    LibarchiveWriter(int fd, const std::string& name) : name_(name), a_(archive_write_new()) {
         if (!a_) throw Error("out of memory");
-        // hdrcharset=BINARY: names are the staged tree's bytes, never translated
-        // through a locale (pkg runs in the C locale).
+        // hdrcharset=BINARY: names are the staged tree's bytes, never
+        // translated through a locale (pkg runs in the C locale).
         if (archive_write_set_format_pax_restricted(a_) != ARCHIVE_OK ||
             archive_write_set_format_option(a_, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
             archive_write_add_filter_zstd(a_) != ARCHIVE_OK ||
             archive_write_set_bytes_in_last_block(a_, 1) != ARCHIVE_OK ||
-            archive_write_open_filename(a_, path.c_str()) != ARCHIVE_OK) {
+            archive_write_open_fd(a_, fd) != ARCHIVE_OK) {
             std::string message = why(a_);
             archive_write_free(a_);
             a_ = nullptr;
-            throw Error("cannot write {}: {}", path, message);
+            throw Error("cannot write {}: {}", name, message);
         }
     }
     ~LibarchiveWriter() override {
         if (a_) archive_write_free(a_);
     }
 
-    void add(const Header& h, int fd, const std::string& data) override {
+    void add(const Header& h) override {
         struct archive_entry* e = archive_entry_new();
         archive_entry_set_pathname(e, h.name.c_str());
         archive_entry_set_uid(e, 0);
@@ -61,65 +67,63 @@ public:
         }
         int rc = archive_write_header(a_, e);
         archive_entry_free(e);
-        if (rc != ARCHIVE_OK) throw Error("cannot write {}: member {}: {}", path_, h.name, why(a_));
-        if (h.type != 'f') return;
-        std::uint64_t written = 0;
-        if (fd < 0) {
-            write(data.data(), data.size(), h.name);
-            written = data.size();
-        } else {
-            std::vector<char> buffer(1 << 17);
-            for (;;) {
-                ssize_t n = ::read(fd, buffer.data(), buffer.size());
-                if (n < 0 && errno == EINTR) continue;
-                if (n < 0) throw SystemError(errno, "cannot read {}", h.name);
-                if (n == 0) break;
-                write(buffer.data(), static_cast<size_t>(n), h.name);
-                written += static_cast<std::uint64_t>(n);
-            }
+        if (rc != ARCHIVE_OK) throw Error("cannot write {}: member {}: {}", name_, h.name, why(a_));
+        member_ = h.name;
+        left_ = h.type == 'f' ? h.size : 0;
+    }
+
+    void write(const void* data, std::size_t size) override {
+        if (size > left_) throw Error("{} grew while it was packaged", member_);
+        const char* p = static_cast<const char*>(data);
+        while (size > 0) {
+            la_ssize_t n = archive_write_data(a_, p, size);
+            if (n <= 0) throw Error("cannot write {}: member {}: {}", name_, member_, why(a_));
+            p += n;
+            size -= static_cast<std::size_t>(n);
+            left_ -= static_cast<std::uint64_t>(n);
         }
-        if (written != h.size) throw Error("{} changed while it was packaged ({} bytes, then {})", h.name, h.size, written);
     }
 
     void close() override {
-        if (archive_write_close(a_) != ARCHIVE_OK) throw Error("cannot write {}: {}", path_, why(a_));
+        if (archive_write_close(a_) != ARCHIVE_OK) throw Error("cannot write {}: {}", name_, why(a_));
     }
 
 private:
-    void write(const char* data, size_t size, const std::string& member) {
-        while (size > 0) {
-            la_ssize_t n = archive_write_data(a_, data, size);
-            if (n < 0) throw Error("cannot write {}: member {}: {}", path_, member, why(a_));
-            data += n;
-            size -= static_cast<size_t>(n);
-        }
-    }
-
-    std::string path_;
+    std::string name_;
     struct archive* a_;
+    std::string member_;
+    std::uint64_t left_ = 0;
 };
 
 class LibarchiveReader final : public Reader {
 public:
-    explicit LibarchiveReader(std::string name) : name_(std::move(name)), a_(archive_read_new()) {
-        if (!a_) throw Error("out of memory");
-        archive_read_support_filter_zstd(a_);
-        archive_read_support_format_tar(a_);
+    explicit LibarchiveReader(std::string name) : name_(std::move(name)) {
+        zstd_ = archive_read_new();
+        tar_ = archive_read_new();
+        if (!zstd_ || !tar_) throw Error("out of memory");
+        archive_read_support_filter_zstd(zstd_);
+        archive_read_support_format_raw(zstd_);
+        archive_read_support_format_tar(tar_);
     }
-    ~LibarchiveReader() override { archive_read_free(a_); }
+    ~LibarchiveReader() override {
+        archive_read_free(tar_);
+        archive_read_free(zstd_);
+    }
 
     void open_file(const std::string& path) {
-        if (archive_read_open_filename(a_, path.c_str(), 1 << 17) != ARCHIVE_OK) fail();
+        if (archive_read_open_filename(zstd_, path.c_str(), 1 << 17) != ARCHIVE_OK) fail(zstd_);
+        open_tar();
     }
     void open_memory(const void* data, size_t size) {
-        if (archive_read_open_memory(a_, data, size) != ARCHIVE_OK) fail();
+        if (archive_read_open_memory(zstd_, data, size) != ARCHIVE_OK) fail(zstd_);
+        open_tar();
     }
 
     bool next(Header& h) override {
         struct archive_entry* e = nullptr;
-        int rc = archive_read_next_header(a_, &e);
+        int rc = archive_read_next_header(tar_, &e);
         if (rc == ARCHIVE_EOF) return false;
-        if (rc != ARCHIVE_OK) fail();  // warnings too: a package is read strictly
+        if (rc != ARCHIVE_OK) fail(tar_);  // warnings too: a package is read strictly
         const char* name = archive_entry_pathname(e);
         h.name = name ? name : "";
         h.mode = archive_entry_perm(e) & 07777;
@@ -128,6 +132,7 @@ public:
         h.gid = archive_entry_gid(e);
         h.mtime = archive_entry_mtime(e);
         h.link.clear();
+        h.forbidden = forbidden(e);
         if (const char* hard = archive_entry_hardlink(e)) {
             h.type = 'h';
             h.link = hard;
@@ -148,34 +153,84 @@ public:
     }
 
     size_t read(void* buffer, size_t size) override {
-        la_ssize_t n = archive_read_data(a_, buffer, size);
-        if (n < 0) fail();
+        la_ssize_t n = archive_read_data(tar_, buffer, size);
+        if (n < 0) fail(tar_);
         return static_cast<size_t>(n);
     }
 
     bool is_package_format(std::string& what) const override {
-        int filters = archive_filter_count(a_);
-        if (filters != 2 || archive_filter_code(a_, 0) != ARCHIVE_FILTER_ZSTD) {
-            what = fmt::format("not compressed with zstd alone (compression: {})", archive_filter_name(a_, 0));
+        if (archive_filter_count(zstd_) != 2 || archive_filter_code(zstd_, 0) != ARCHIVE_FILTER_ZSTD) {
+            what = fmt::format("not compressed with zstd alone (compression: {})", archive_filter_name(zstd_, 0));
             return false;
         }
-        int format = archive_format(a_);
+        int format = archive_format(tar_);
         if (format != ARCHIVE_FORMAT_TAR_USTAR && format != ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE &&
             format != ARCHIVE_FORMAT_TAR_PAX_RESTRICTED) {
-            what = fmt::format("not a pax or ustar tar (format: {})", archive_format_name(a_));
+            what = fmt::format("not a pax or ustar tar member (format: {})", archive_format_name(tar_));
             return false;
         }
         return true;
     }
 
+    void set_budget(std::uint64_t bytes) override { budget_ = consumed_ + bytes; }
+
 private:
-    [[noreturn]] void fail() const { throw Error("{}: corrupt or truncated package: {}", name_, why(a_)); }
+    static std::string forbidden(struct archive_entry* e) {
+        if (archive_entry_sparse_count(e) > 0) return "a sparse map";
+        if (archive_entry_xattr_count(e) > 0) return "extended attributes";
+        if (archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS | ARCHIVE_ENTRY_ACL_TYPE_DEFAULT |
+                                           ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0) {
+            return "ACLs";
+        }
+        unsigned long set = 0, clear = 0;
+        archive_entry_fflags(e, &set, &clear);
+        if (set != 0 || clear != 0) return "file flags";
+        const char* uname = archive_entry_uname(e);
+        const char* gname = archive_entry_gname(e);
+        if ((uname && *uname) || (gname && *gname)) return "owner or group names";
+        if (archive_entry_atime_is_set(e) || archive_entry_ctime_is_set(e) || archive_entry_birthtime_is_set(e)) {
+            return "access, change or birth times";
+        }
+        return "";
+    }
+
+    void open_tar() {
+        struct archive_entry* e = nullptr;
+        if (archive_read_next_header(zstd_, &e) != ARCHIVE_OK) fail(zstd_);
+        if (archive_read_open(tar_, this, nullptr, pump, nullptr) != ARCHIVE_OK) fail(tar_);
+    }
+
+    // Feeds the tar reader from the zstd reader, counting every byte.
+    static la_ssize_t pump(struct archive* tar, void* self, const void** buffer) {
+        auto* r = static_cast<LibarchiveReader*>(self);
+        la_ssize_t n = archive_read_data(r->zstd_, r->buffer_.data(), r->buffer_.size());
+        if (n < 0) {
+            archive_set_error(tar, EIO, "%s", archive_error_string(r->zstd_));
+            return -1;
+        }
+        r->consumed_ += static_cast<std::uint64_t>(n);
+        if (r->consumed_ > r->budget_) {
+            archive_set_error(tar, EIO, "more uncompressed data than the manifest accounts for");
+            return -1;
+        }
+        *buffer = r->buffer_.data();
+        return n;
+    }
+
+    // The caller names the package and the member.
+    [[noreturn]] void fail(struct archive* a) const { throw Error("corrupt or truncated package: {}", why(a)); }
 
     std::string name_;
-    struct archive* a_;
+    struct archive* zstd_ = nullptr;
+    struct archive* tar_ = nullptr;
+    std::vector<char> buffer_ = std::vector<char>(1 << 16);
+    std::uint64_t consumed_ = 0;
+    std::uint64_t budget_ = 80ull << 20;  // the manifest's cap and its header, until set_budget
 };
 
-std::unique_ptr<Writer> open_writer(const std::string& path) { return std::make_unique<LibarchiveWriter>(path); }
+std::unique_ptr<Writer> open_writer(int fd, const std::string& name) {
+    return std::make_unique<LibarchiveWriter>(fd, name);
+}
 
 std::unique_ptr<Reader> open_file(const std::string& path) {
     auto r = std::make_unique<LibarchiveReader>(path);

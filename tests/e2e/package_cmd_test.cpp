@@ -100,7 +100,7 @@ TEST(PackageCommands, DigestMismatchExitsSevenOtherRefusalsOne) {
                   fs::copy_options::overwrite_existing);
     std::string tampered = s.dir.path() + "/tampered.pkg.tar.zst";
     auto pack = pkgtest::run_process({"/usr/bin/tar", "--zstd", "--format=posix", "--owner=0", "--group=0",
-                                      "--numeric-owner", "--mtime=@0", "--no-recursion", "-cf", tampered, "-C",
+                                      "--numeric-owner", "--mtime=@0", "--pax-option=delete=atime,delete=ctime", "--no-recursion", "-cf", tampered, "-C",
                                       b.path(), "+MANIFEST", "etc", "etc/hello.conf", "usr", "usr/bin",
                                       "usr/bin/hello", "usr/bin/hi"});
     ASSERT_EQ(pack.status, 0) << pack.err;

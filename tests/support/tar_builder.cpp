@@ -27,7 +27,14 @@ la_ssize_t write_callback(struct archive*, void* out, const void* buffer, size_t
 std::string build_tar(const std::vector<TarMember>& members, Compression compression) {
     std::string out;
     struct archive* a = archive_write_new();
-    archive_write_set_format_pax_restricted(a);
+    bool any_atime = false;
+    for (const TarMember& m : members) any_atime = any_atime || m.atime;
+    // Restricted pax leaves access times out; full pax writes them when asked.
+    if (any_atime) {
+        archive_write_set_format_pax(a);
+    } else {
+        archive_write_set_format_pax_restricted(a);
+    }
     archive_write_set_format_option(a, "pax", "hdrcharset", "BINARY");
     if (compression == Compression::zstd) archive_write_add_filter_zstd(a);
     if (compression == Compression::gzip) archive_write_add_filter_gzip(a);
@@ -53,6 +60,15 @@ std::string build_tar(const std::vector<TarMember>& members, Compression compres
             default:
                 archive_entry_set_filetype(e, AE_IFREG);
                 archive_entry_set_size(e, static_cast<la_int64_t>(m.header_size.value_or(m.data.size())));
+        }
+        if (!m.xattr_value.empty()) {
+            archive_entry_xattr_add_entry(e, "user.x", m.xattr_value.data(), m.xattr_value.size());
+        }
+        if (!m.uname.empty()) archive_entry_set_uname(e, m.uname.c_str());
+        if (m.atime) archive_entry_set_atime(e, 1000, 0);
+        if (m.sparse) {
+            archive_entry_set_size(e, static_cast<la_int64_t>(m.data.size() + 65536));
+            archive_entry_sparse_add_entry(e, 65536, static_cast<la_int64_t>(m.data.size()));
         }
         if (archive_write_header(a, e) != ARCHIVE_OK) {
             std::string why = archive_error_string(a);

@@ -22,6 +22,10 @@ struct TarMember {
     std::int64_t gid = 0;
     std::int64_t mtime = 0;
     std::optional<std::uint64_t> header_size;  ///< a size other than data's, for lies
+    std::string xattr_value;                   ///< when set, an extended attribute "user.x"
+    std::string uname;                         ///< an owner name
+    bool atime = false;                        ///< an access time
+    bool sparse = false;                       ///< a sparse map (a hole before the data)
 };
 
 enum class Compression { zstd, gzip, none };

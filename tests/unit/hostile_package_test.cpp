@@ -128,24 +128,83 @@ std::vector<Hostile> corpus() {
     }, "lies below 'etc/tool.conf', which is not a directory", "etc/tool.conf/x");
 
     // Names through symlinks already in the root: well-formed packages,
-    // refused by extraction (SafeRoot never follows a symlink).
+    // refused by extraction (SafeRoot never follows a symlink). The root
+    // has "escape" -> ../outside and "usr/lib" -> ../../outside.
     for (auto [label, members] : std::vector<std::pair<std::string, std::vector<TarMember>>>{
-             {"root_symlink_parent", {{"escape/pwned", 'f', 0644, "x"}}},
              {"root_symlink_dir", {{"escape", 'd', 0755}, {"escape/pwned", 'f', 0644, "x"}}},
-             {"root_symlink_deep", {{"escape/a/b", 'f', 0644, "x"}}},
-             {"root_symlink_symlink", {{"escape/link", 'l', 0777, "", "/etc/shadow"}}},
-             {"root_symlink_hardlink", {{"escape/x", 'f', 0644, "x"}, {"escape/y", 'h', 0644, "", "escape/x"}}},
+             {"root_symlink_dir_symlink", {{"escape", 'd', 0755}, {"escape/link", 'l', 0777, "", "/etc/shadow"}}},
              {"root_symlink_file", {{"escape", 'f', 0644, "overwrite"}}},
+             {"root_symlink_symlink", {{"escape", 'l', 0777, "", "/tmp"}}},
+             {"root_symlink_hardlink", {{"bin", 'd', 0755}, {"bin/x", 'f', 0644, "x"}, {"escape", 'h', 0644, "", "bin/x"}}},
+             {"root_symlink_nested", {{"usr", 'd', 0755}, {"usr/lib", 'd', 0755}, {"usr/lib/libc.so", 'f', 0644, "x"}}},
+             {"root_symlink_nested_file", {{"usr", 'd', 0755}, {"usr/lib", 'f', 0644, "x"}}},
          }) {
         std::vector<TarMember> list = members;
+        std::string failing;
+        for (const auto& m : list) {
+            if (failing.empty() && (m.name == "escape" || m.name == "usr/lib")) failing = m.name;
+        }
         out.push_back({label, [list] {
                            TestPackage p = TestPackage::valid();
                            p.members = list;
                            p.sync();
                            return p.bytes();
                        },
-                       "escape", list[0].name, ErrorKind::general, true});
+                       failing, failing, ErrorKind::general, true});
     }
+    add("parent_not_in_package", [](TestPackage& p) {
+        p.members.push_back({"opt/x", 'f', 0644, "x"});
+        p.sync();
+    }, "its parent directory 'opt' is not in the package", "opt/x");
+
+    // What a member may not carry.
+    add("forbidden_xattr", [](TestPackage& p) { p.members[1].xattr_value = "v"; }, "carries extended attributes",
+        "bin/tool");
+    add("forbidden_owner_name", [](TestPackage& p) { p.members[1].uname = "bob"; }, "carries owner or group names",
+        "bin/tool");
+    add("forbidden_atime", [](TestPackage& p) { p.members[1].atime = true; }, "carries access, change or birth times",
+        "bin/tool");
+    add("forbidden_sparse", [](TestPackage& p) { p.members[5].sparse = true; }, "carries a sparse map",
+        "etc/tool.conf");
+    add("huge_pax_header", [](TestPackage& p) { p.members[1].xattr_value = std::string(1 << 20, 'v'); },
+        "corrupt or truncated package", "bin");
+    add("budget_lying_header", [](TestPackage& p) {
+        // A member whose header claims far more data than the manifest lists.
+        p.members[4].header_size = 64u << 20;
+    }, "size 67108864 but the manifest says 0", "etc/empty", ErrorKind::verification);
+    add("name_not_utf8", [](TestPackage& p) {
+        p.members.push_back({"lib/zcafe", 'f', 0644, "x"});
+        p.sync();
+        p.members.back().name = "lib/zcaf\xe9";  // the manifest is JSON: only the member can lie
+    }, "is not UTF-8", "lib/zcaf\xe9");
+    add("name_c1_control", [](TestPackage& p) {
+        p.members.push_back({"lib/a\xc2\x9b" "2J", 'f', 0644, "x"});
+        p.sync();
+    }, "control character in the name", "lib/a\xc2\x9b" "2J");
+    add("symlink_target_escape_sequence", [](TestPackage& p) {
+        p.members[7].link = "\x1b]0;pwned\x07";
+        p.sync();
+    }, "control character in the symlink target", "lib/ld.so");
+    add("manifest_duplicate_key", [](TestPackage& p) {
+        auto j = p.manifest.to_json();
+        p.manifest_text = "{\"format\": 2, " + j.substr(1);
+    }, "duplicate key 'format'", "+MANIFEST");
+    add("manifest_deep_nesting", [](TestPackage& p) {
+        auto j = p.manifest.to_json();
+        p.manifest_text = j.substr(0, j.size() - 2) + ",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    }, "nests deeper than its format", "+MANIFEST");
+    add("manifest_mode_overflow", [](TestPackage& p) {
+        auto j = p.manifest.to_json();
+        auto at = j.find("\"mode\":493");
+        p.manifest_text = j.substr(0, at) + "\"mode\":18446744073709551615" + j.substr(at + 10);
+    }, "mode has bits beyond permissions", "bin");
+    add("manifest_epoch_overflow", [](TestPackage& p) {
+        auto j = p.manifest.to_json();
+        auto at = j.find("\"source-date-epoch\":1700000000");
+        p.manifest_text = j.substr(0, at) + "\"source-date-epoch\":9223372036854775808" + j.substr(at + 30);
+    }, "'source-date-epoch' is out of range", "+MANIFEST");
+    add("manifest_release_not_whole", [](TestPackage& p) { p.manifest.release = "1.5"; }, "is not a whole number",
+        "+MANIFEST");
 
     // Hard links.
     add("hardlink_outside_relative", [](TestPackage& p) { p.members[2].link = "../outside/sentinel"; p.sync(); },
@@ -311,7 +370,7 @@ std::vector<Hostile> corpus() {
     limited("limit_path", [](TestPackage&) {}, "name longer than 8 bytes", "bin/tool2", path);
 
     // The stream.
-    add_raw("stream_empty", [] { return std::string(); }, "");
+    add_raw("stream_empty", [] { return std::string(); }, "corrupt or truncated package");
     add_raw("stream_garbage", [] { return std::string(4096, '\x5a'); }, "corrupt or truncated package");
     add_raw("stream_truncated_half", [] {
         std::string b = TestPackage::valid().bytes();
@@ -368,7 +427,8 @@ void expect_refusal(const std::function<void()>& action, const Hostile& c, const
         EXPECT_EQ(what.rfind(file, 0), 0u) << c.name << ": does not name the package: " << what;
         EXPECT_NE(what.find(c.fragment), std::string::npos) << c.name << ": " << what;
         if (!c.member.empty()) {
-            EXPECT_NE(what.find("member '" + c.member + "'"), std::string::npos) << c.name << ": " << what;
+            EXPECT_NE(what.find("member '" + pkg::printable_name(c.member) + "'"), std::string::npos)
+                << c.name << ": " << what;
         }
         EXPECT_EQ(e.kind(), c.kind) << c.name << ": " << what;
     }
@@ -382,6 +442,8 @@ TEST_P(HostilePackage, IsRefusedAndNothingOutsideTheRootChanges) {
     fs::create_directories(base / "outside");
     dir.write("outside/sentinel", "keep me\n");
     fs::create_directory_symlink("../outside", base / "root" / "escape");
+    fs::create_directories(base / "root" / "usr");
+    fs::create_directory_symlink("../../outside", base / "root" / "usr" / "lib");
     std::string file = (base / "packages" / "case.pkg.tar.zst").string();
     dir.write("packages/case.pkg.tar.zst", c.bytes());
     auto before = snapshot(base, base / "root");

@@ -18,8 +18,8 @@ inline constexpr const char* kManifestName = "+MANIFEST";
 
 /// Limits a reader enforces (pkg-package(5), THE ARCHIVE).
 struct PackageLimits {
-    std::uint64_t manifest_bytes = 64ull << 20;
-    std::uint64_t entries = 1000000;
+    std::uint64_t manifest_bytes = 16ull << 20;
+    std::uint64_t entries = 200000;
     std::uint64_t file_bytes = 64ull << 30;
     std::uint64_t total_bytes = 256ull << 30;
     std::size_t path_bytes = 4095;
@@ -78,6 +78,11 @@ private:
 /// Checks a member name: relative, no "./", no "." or ".." or empty
 /// component, no control characters, length limits, not the manifest's name.
 PKG_API std::optional<std::string> check_member_name(std::string_view name, const PackageLimits& limits = {});
+
+/// Checks text a package holds (names, link targets): UTF-8, no control characters.
+PKG_API std::optional<std::string> check_text(std::string_view text, std::string_view what);
+/// A name with control characters and stray bytes spelled \xNN, safe to print.
+PKG_API std::string printable_name(std::string_view name);
 
 /// The architecture this pkg runs on, as a package names it (x86_64, aarch64).
 PKG_API std::string host_arch();
