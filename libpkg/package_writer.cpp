@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "modules/archive_abi.hpp"
@@ -51,7 +52,8 @@ std::string read_link(const fs::path& path) {
 // Streams a staged file into the package, checking that it is still what
 // the manifest says (a file changed while packaging would make a package
 // that fails its own verification).
-void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer& writer, std::vector<char>& buffer) {
+void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer& writer, std::vector<char>& buffer,
+                   ProgressTask* progress) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) throw SystemError(errno, "cannot open {}", path.string());
     struct Closer {
@@ -69,6 +71,7 @@ void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer&
         if (total > e.size) throw Error("{} grew while it was packaged", path.string());
         hasher.update(buffer.data(), static_cast<size_t>(n));
         writer.write(buffer.data(), static_cast<size_t>(n));
+        if (progress) progress->advance(static_cast<std::uint64_t>(n));
     }
     if (total != e.size || hasher.finish() != e.sha256) {
         throw Error("{} changed while it was packaged", path.string());
@@ -77,7 +80,7 @@ void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer&
 
 }  // namespace
 
-PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
+PackageManifest write_package(const PackageSpec& spec, const fs::path& output, EventSink* events) {
     PackageManifest m = spec.metadata;
     m.entries.clear();
 
@@ -140,6 +143,10 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
         writer->add(h);
         writer->write(manifest_text.data(), manifest_text.size());
         std::vector<char> buffer(1 << 17);
+        std::uint64_t total = 0;
+        for (const auto& e : m.entries) total += e.size;
+        std::optional<ProgressTask> progress;
+        if (events) progress.emplace(*events, output.filename().string(), "bytes", total);
         for (size_t i = 0; i < m.entries.size(); ++i) {
             const PackageEntry& e = m.entries[i];
             h = archive::Header{};
@@ -151,10 +158,13 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output) {
             h.type = e.type == EntryType::dir ? 'd' : e.type == EntryType::symlink ? 'l'
                      : e.type == EntryType::hardlink ? 'h' : 'f';
             writer->add(h);
-            if (e.type == EntryType::file) copy_verified(spec.staged / e.path, e, *writer, buffer);
+            if (e.type == EntryType::file) {
+                copy_verified(spec.staged / e.path, e, *writer, buffer, progress ? &*progress : nullptr);
+            }
         }
         writer->close();
         writer.reset();
+        if (progress) progress->finish();
         if (::fsync(out) != 0) throw SystemError(errno, "cannot sync {}", temporary.string());
         ::close(out);
         out = -1;

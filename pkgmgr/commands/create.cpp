@@ -75,7 +75,7 @@ public:
         fs::path output = output_;
         std::error_code ec;
         if (fs::is_directory(output, ec)) output /= spec.metadata.file_name();
-        pkg::PackageManifest m = pkg::write_package(spec, output);
+        pkg::PackageManifest m = pkg::write_package(spec, output, &context.events);
         std::uint64_t bytes = 0;
         for (const auto& e : m.entries) bytes += e.size;
         if (context.json()) {

@@ -2,6 +2,7 @@
 // member checked against it (as pacman -Qip and xbps-query -p show a package).
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "command.hpp"
 #include "context.hpp"
@@ -10,6 +11,23 @@
 
 namespace pkgmgr {
 namespace {
+
+// Reports verification as one progress task, in bytes of content.
+class Progress final : public pkg::PackageVisitor {
+public:
+    Progress(pkg::EventSink& events, const std::string& label) : events_(events), label_(label) {}
+    void manifest(const pkg::PackageManifest& m) override {
+        std::uint64_t total = 0;
+        for (const auto& e : m.entries) total += e.size;
+        task_.emplace(events_, label_, "bytes", total);
+    }
+    void data(const pkg::PackageEntry&, const void*, std::size_t size) override { task_->advance(size); }
+
+private:
+    pkg::EventSink& events_;
+    std::string label_;
+    std::optional<pkg::ProgressTask> task_;
+};
 
 class InspectCommand final : public Command {
 public:
@@ -26,8 +44,8 @@ public:
         for (const auto& file : files_) {
             pkg::PackageManifest m;
             if (verify_) {
-                pkg::PackageVisitor nothing;
-                m = pkg::read_package(file, nothing);
+                Progress progress(context.events, file);
+                m = pkg::read_package(file, progress);
             } else {
                 m = pkg::read_package_manifest(file);
             }

@@ -69,6 +69,28 @@ TEST(PackageCommands, JsonOutputs) {
     EXPECT_EQ(j["packages"][0]["manifest"], created["manifest"]);
 }
 
+TEST(PackageCommands, ProgressIsReportedAsEvents) {
+    Staged s;
+    auto r = create(s, {"--json"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::istringstream lines(r.err);
+    std::string line, last;
+    int events = 0;
+    while (std::getline(lines, line)) {
+        auto j = nlohmann::json::parse(line);
+        EXPECT_EQ(j["event"], "progress");
+        ++events;
+        last = line;
+    }
+    ASSERT_GE(events, 2);
+    auto j = nlohmann::json::parse(last);
+    EXPECT_EQ(j["finished"], true);
+    EXPECT_EQ(j["done"], 35);  // the bytes of both files
+    EXPECT_EQ(j["total"], 35);
+    auto piped = pkgtest::run_pkg({"inspect", "--verify", nlohmann::json::parse(r.out)["file"]});
+    EXPECT_NE(piped.err.find("hello-1.0-2-x86_64.pkg.tar.zst: 35 B\n"), std::string::npos) << piped.err;
+}
+
 TEST(PackageCommands, SameTreeTwiceGivesTheSameBytes) {
     Staged s;
     pkgtest::ScratchDir other;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "pkg/events.hpp"
 #include "pkg/package.hpp"
 
 namespace pkg {
@@ -21,7 +22,9 @@ struct PackageSpec {
 /// Deterministic: sorted members, root:root, mtimes clamped to
 /// SOURCE_DATE_EPOCH. Refuses what a reader would refuse (device nodes,
 /// bad names) naming the staged path.
-PKG_API PackageManifest write_package(const PackageSpec& spec, const std::filesystem::path& output);
+/// With `events`, reports the bytes packaged as one progress task.
+PKG_API PackageManifest write_package(const PackageSpec& spec, const std::filesystem::path& output,
+                                      EventSink* events = nullptr);
 
 /// Receives a package's content as the reader streams and checks it.
 class PKG_API PackageVisitor {
