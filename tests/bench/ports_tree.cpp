@@ -8,11 +8,7 @@
 //
 //   pkg-bench-ports-tree [N]
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <unistd.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,16 +19,11 @@
 
 #include "pkg/resolver.hpp"
 
-extern char** environ;
 namespace fs = std::filesystem;
 
-namespace {
+#include "timing.hpp"
 
-double now_ms() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+namespace {
 
 std::string name_of(int i) { return "p" + std::to_string(i); }
 
@@ -69,7 +60,7 @@ void generate(const fs::path& root, int count) {
 }
 
 double baseline_read(const fs::path& root) {
-    double start = now_ms();
+    double start = pkgbench::now_ms();
     size_t bytes = 0;
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
         if (entry.path().filename() != "port.json") continue;
@@ -79,29 +70,13 @@ double baseline_read(const fs::path& root) {
         bytes += s.str().size();
     }
     if (bytes == 0) std::abort();
-    return now_ms() - start;
+    return pkgbench::now_ms() - start;
 }
 
 double run_pkg(const fs::path& root, int count) {
     std::vector<std::string> args = {PKG_BENCH_PKG, "--config", "/dev/null", "--ports", root.string(), "deps", "--order"};
     for (int i = count - 200; i < count; ++i) args.push_back(name_of(i));
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    double start = now_ms();
-    pid_t pid;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) std::abort();
-    int status;
-    waitpid(pid, &status, 0);
-    double elapsed = now_ms() - start;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::fprintf(stderr, "pkg deps failed\n");
-        std::exit(1);
-    }
-    return elapsed;
+    return pkgbench::time_command(args);
 }
 
 }  // namespace
@@ -112,15 +87,15 @@ int main(int argc, char** argv) {
     generate(root, count);
     baseline_read(root);  // warm the page cache for every measurement alike
     double read = baseline_read(root);
-    double start = now_ms();
+    double start = pkgbench::now_ms();
     pkg::PortsTree tree = pkg::PortsTree::load({root});
-    double load = now_ms() - start;
+    double load = pkgbench::now_ms() - start;
     pkg::Resolver resolver(tree, {});
     std::vector<const pkg::Port*> all;
     for (const auto& name : tree.names()) all.push_back(&tree.get(name));
-    start = now_ms();
+    start = pkgbench::now_ms();
     auto order = resolver.build_order(all);
-    double ordering = now_ms() - start;
+    double ordering = pkgbench::now_ms() - start;
     double command = run_pkg(root, count);
     fs::remove_all(root);
     if (order.size() != static_cast<size_t>(count)) {

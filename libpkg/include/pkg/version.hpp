@@ -40,7 +40,6 @@ public:
     /// 1.0 = 1.0-2, 1.0-1 < 1.0-2) and Versions cannot key a map.
     int compare(const Version& other) const { return vercmp(str(), other.str()); }
 
-
 private:
     std::string epoch_;
     std::string upstream_;
