@@ -5,7 +5,7 @@
 #include <string>
 
 #include "pkg/config.hpp"
-#include "pkg/resolver.hpp"
+#include "pkg/port/resolver.hpp"
 
 namespace pkgmgr {
 

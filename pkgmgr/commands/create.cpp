@@ -8,8 +8,8 @@
 #include "command.hpp"
 #include "context.hpp"
 #include "pkg/error.hpp"
-#include "pkg/package_io.hpp"
-#include "pkg/port.hpp"
+#include "pkg/package/package_io.hpp"
+#include "pkg/port/port.hpp"
 #include "pkg/version.hpp"
 #include "ports_view.hpp"
 

@@ -6,7 +6,7 @@
 #include "command.hpp"
 #include "context.hpp"
 #include "pkg/error.hpp"
-#include "pkg/profile.hpp"
+#include "pkg/port/profile.hpp"
 #include "ports_view.hpp"
 
 namespace pkgmgr {

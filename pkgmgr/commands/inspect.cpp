@@ -7,7 +7,7 @@
 #include "command.hpp"
 #include "context.hpp"
 #include "output/fields.hpp"
-#include "pkg/package_io.hpp"
+#include "pkg/package/package_io.hpp"
 
 namespace pkgmgr {
 namespace {

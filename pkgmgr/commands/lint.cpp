@@ -7,7 +7,7 @@
 #include "command.hpp"
 #include "context.hpp"
 #include "pkg/error.hpp"
-#include "pkg/lint.hpp"
+#include "pkg/port/lint.hpp"
 #include "ports_view.hpp"
 
 namespace pkgmgr {

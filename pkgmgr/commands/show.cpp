@@ -4,7 +4,7 @@
 
 #include "command.hpp"
 #include "context.hpp"
-#include "pkg/port_hash.hpp"
+#include "pkg/port/port_hash.hpp"
 #include "output/fields.hpp"
 #include "ports_view.hpp"
 

@@ -17,7 +17,7 @@
 #include <random>
 #include <sstream>
 
-#include "pkg/resolver.hpp"
+#include "pkg/port/resolver.hpp"
 
 namespace fs = std::filesystem;
 

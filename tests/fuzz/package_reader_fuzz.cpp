@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "pkg/package_io.hpp"
+#include "pkg/package/package_io.hpp"
 
 namespace {
 

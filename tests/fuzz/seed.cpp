@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "pkg/package_io.hpp"
+#include "pkg/package/package_io.hpp"
 
 namespace fs = std::filesystem;
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pkg/package.hpp"
+#include "pkg/package/package.hpp"
 
 namespace pkgtest {
 

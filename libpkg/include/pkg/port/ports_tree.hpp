@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pkg/port.hpp"
+#include "pkg/port/port.hpp"
 
 namespace pkg {
 

@@ -1,4 +1,4 @@
-#include "pkg/problem.hpp"
+#include "pkg/port/problem.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "pkg/safe_root.hpp"
+#include "pkg/root/safe_root.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>

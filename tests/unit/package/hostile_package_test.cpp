@@ -13,7 +13,7 @@
 #include <map>
 #include <sstream>
 
-#include "pkg/package_io.hpp"
+#include "pkg/package/package_io.hpp"
 #include "support/process.hpp"
 #include "support/tar_builder.hpp"
 

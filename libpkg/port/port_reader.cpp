@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "pkg/error.hpp"
-#include "pkg/port.hpp"
+#include "pkg/port/port.hpp"
 #include "pkg/version.hpp"
 #include "port_checks.hpp"
 

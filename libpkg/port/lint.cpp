@@ -1,4 +1,4 @@
-#include "pkg/lint.hpp"
+#include "pkg/port/lint.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pkg/ports_tree.hpp"
+#include "pkg/port/ports_tree.hpp"
 
 namespace pkg {
 

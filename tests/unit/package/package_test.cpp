@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "pkg/package_io.hpp"
+#include "pkg/package/package_io.hpp"
 #include "support/process.hpp"
 #include "support/tar_builder.hpp"
 

@@ -1,4 +1,4 @@
-#include "pkg/ports_tree.hpp"
+#include "pkg/port/ports_tree.hpp"
 
 #include <algorithm>
 

@@ -9,7 +9,7 @@
 #include "pkg/dependency.hpp"
 #include "pkg/digest.hpp"
 #include "pkg/json_text.hpp"
-#include "pkg/problem.hpp"
+#include "pkg/port/problem.hpp"
 
 namespace pkg {
 

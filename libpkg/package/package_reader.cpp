@@ -13,8 +13,8 @@
 #include "package_archive.hpp"
 #include "pkg/digest.hpp"
 #include "pkg/module.hpp"
-#include "pkg/package_io.hpp"
-#include "pkg/safe_root.hpp"
+#include "pkg/package/package_io.hpp"
+#include "pkg/root/safe_root.hpp"
 
 namespace pkg {
 

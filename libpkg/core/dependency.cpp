@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "pkg/port.hpp"
+#include "pkg/port/port.hpp"
 #include "pkg/version.hpp"
 
 namespace pkg {

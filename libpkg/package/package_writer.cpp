@@ -13,7 +13,7 @@
 #include "modules/archive_abi.hpp"
 #include "package_archive.hpp"
 #include "pkg/digest.hpp"
-#include "pkg/package_io.hpp"
+#include "pkg/package/package_io.hpp"
 
 namespace pkg {
 namespace fs = std::filesystem;

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "pkg/problem.hpp"
-#include "pkg/resolver.hpp"
+#include "pkg/port/problem.hpp"
+#include "pkg/port/resolver.hpp"
 
 namespace pkg {
 

@@ -1,4 +1,4 @@
-#include "pkg/resolver.hpp"
+#include "pkg/port/resolver.hpp"
 
 #include <gtest/gtest.h>
 

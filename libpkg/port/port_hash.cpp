@@ -1,4 +1,4 @@
-#include "pkg/port_hash.hpp"
+#include "pkg/port/port_hash.hpp"
 
 #include <algorithm>
 #include <filesystem>

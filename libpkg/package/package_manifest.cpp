@@ -4,8 +4,8 @@
 #include <set>
 
 #include "pkg/dependency.hpp"
-#include "pkg/package.hpp"
-#include "pkg/port.hpp"
+#include "pkg/package/package.hpp"
+#include "pkg/port/port.hpp"
 #include "pkg/version.hpp"
 
 namespace pkg {

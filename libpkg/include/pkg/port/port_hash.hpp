@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "pkg/resolver.hpp"
+#include "pkg/port/resolver.hpp"
 
 namespace pkg {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "pkg/events.hpp"
-#include "pkg/package.hpp"
+#include "pkg/package/package.hpp"
 
 namespace pkg {
 

@@ -1,4 +1,4 @@
-#include "pkg/profile.hpp"
+#include "pkg/port/profile.hpp"
 
 #include <fstream>
 #include <set>
@@ -6,7 +6,7 @@
 
 #include "pkg/error.hpp"
 #include "pkg/json_text.hpp"
-#include "pkg/port.hpp"
+#include "pkg/port/port.hpp"
 
 namespace pkg {
 
