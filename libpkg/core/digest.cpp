@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "modules/digest_abi.h"
+#include "digest_abi.h"
 #include "pkg/error.hpp"
 #include "pkg/module.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "modules/archive_abi.hpp"
+#include "archive_abi.hpp"
 
 namespace pkg {
 

@@ -5,7 +5,6 @@
 
 #include "pkg/dependency.hpp"
 #include "pkg/package/package.hpp"
-#include "pkg/port/port.hpp"
 #include "pkg/version.hpp"
 
 namespace pkg {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <set>
 
-#include "modules/archive_abi.hpp"
+#include "archive_abi.hpp"
 #include "package_archive.hpp"
 #include "pkg/digest.hpp"
 #include "pkg/package/package_io.hpp"

@@ -403,18 +403,6 @@ private:
 
 }  // namespace
 
-std::optional<std::string> check_port_name(const std::string& name) {
-    if (name.empty()) return std::string("empty name");
-    auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-    if (!lower_or_digit(name[0])) return fmt::format("name '{}' must start with a lower-case letter or digit", name);
-    for (char c : name) {
-        if (!lower_or_digit(c) && c != '+' && c != '-' && c != '.' && c != '_') {
-            return fmt::format("name '{}' may hold only lower-case letters, digits and + - . _", name);
-        }
-    }
-    return std::nullopt;
-}
-
 PortRead read_port(const fs::path& dir) {
     PortRead result;
     Port port;

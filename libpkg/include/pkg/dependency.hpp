@@ -35,4 +35,8 @@ struct PKG_API Dependency {
     std::string str() const { return name + constraint.str(); }
 };
 
+/// Checks a port or package name: lower-case letters, digits and `+ - . _`,
+/// starting with a letter or digit.
+PKG_API std::optional<std::string> check_port_name(const std::string& name);
+
 }  // namespace pkg

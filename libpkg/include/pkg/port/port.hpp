@@ -111,8 +111,4 @@ struct PortRead {
 /// is collected with its file, line and column.
 PKG_API PortRead read_port(const std::filesystem::path& dir);
 
-/// Checks a port name: lower-case letters, digits and `+ - . _`, starting
-/// with a letter or digit.
-PKG_API std::optional<std::string> check_port_name(const std::string& name);
-
 }  // namespace pkg
