@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <sstream>
 #include <functional>
 
 #include "pkg/error.hpp"
+#include "pkg/file_read.hpp"
 
 extern char** environ;
 
@@ -121,10 +123,7 @@ struct Layers {
 };
 
 void read_file(const fs::path& file, Layers& layers) {
-    std::error_code ec;
-    if (fs::is_directory(file, ec)) throw SystemError(EISDIR, "cannot read configuration file {}", file.string());
-    std::ifstream in(file);
-    if (!in) throw SystemError(errno, "cannot read configuration file {}", file.string());
+    std::istringstream in(read_text_file(file, "configuration file"));
     fs::path base = fs::absolute(file).parent_path();
     std::map<std::string, int> seen;
     std::string line;

@@ -7,6 +7,7 @@
 
 #include "digest_abi.h"
 #include "pkg/error.hpp"
+#include "pkg/file_read.hpp"
 #include "pkg/module.hpp"
 
 namespace pkg {
@@ -74,8 +75,7 @@ std::string Hasher::finish() {
 }
 
 std::string file_digest(const std::filesystem::path& file, DigestAlgorithm algorithm) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SystemError(errno, "cannot open {}", file.string());
+    int fd = open_regular_file(file, "file");
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pkg/error.hpp"
+#include "pkg/file_read.hpp"
 #include "pkg/port/port.hpp"
 #include "pkg/version.hpp"
 #include "port_checks.hpp"
@@ -410,14 +411,12 @@ PortRead read_port(const fs::path& dir) {
     port.category = dir.parent_path().filename().string();
     port.manifest = dir / "port.json";
     ProblemList problems(port.manifest.string(), result.problems);
-    std::ifstream in(port.manifest, std::ios::binary);
-    if (!in) {
-        problems.error({}, "cannot read the manifest");
+    try {
+        port.text = read_text_file(port.manifest, "the manifest");
+    } catch (const Error& e) {
+        problems.error({}, "{}", e.what());
         return result;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    port.text = text.str();
     Value root;
     try {
         root = json::parse(port.manifest.string(), port.text);

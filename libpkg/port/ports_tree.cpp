@@ -9,8 +9,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Sorted subdirectories of `dir` (symlinks to directories count: overlays often use them).
-std::vector<fs::path> subdirectories(const fs::path& dir) {
+// Sorted subdirectories of `dir` (symlinks to directories count: overlays
+// often use them). A directory that cannot be read is a problem of the tree,
+// and the rest of the tree stays usable.
+std::vector<fs::path> subdirectories(const fs::path& dir, std::vector<Problem>& problems) {
     std::vector<fs::path> out;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -19,7 +21,10 @@ std::vector<fs::path> subdirectories(const fs::path& dir) {
         std::error_code type_ec;
         if (it->is_directory(type_ec)) out.push_back(it->path());
     }
-    if (ec) throw SystemError(ec.value(), "cannot read ports directory {}", dir.string());
+    if (ec) {
+        problems.push_back(Problem{Level::error, dir.string(), 0, 0,
+                                   fmt::format("cannot read ports directory {}: {}", dir.string(), ec.message())});
+    }
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -33,9 +38,11 @@ PortsTree PortsTree::load(const std::vector<fs::path>& roots) {
         std::error_code ec;
         if (!fs::is_directory(root, ec)) throw Error("ports directory {} does not exist", root.string());
         std::map<std::string, fs::path> in_this_root;
-        for (const fs::path& category : subdirectories(root)) {
-            for (const fs::path& dir : subdirectories(category)) {
-                if (!fs::exists(dir / "port.json")) continue;
+        for (const fs::path& category : subdirectories(root, tree.problems_)) {
+            for (const fs::path& dir : subdirectories(category, tree.problems_)) {
+                // Any entry named port.json makes a port: read_port says what is wrong with it.
+                std::error_code entry_ec;
+                if (!fs::exists(fs::symlink_status(dir / "port.json", entry_ec))) continue;
                 std::string name = dir.filename().string();
                 auto [it, fresh] = in_this_root.emplace(name, dir);
                 if (!fresh) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pkg/error.hpp"
+#include "pkg/file_read.hpp"
 #include "pkg/json_text.hpp"
 #include "pkg/port/port.hpp"
 
@@ -23,11 +24,11 @@ Profile read_profile(const std::filesystem::path& dir, const std::string& name) 
     profile.name = name;
     profile.file = dir / (name + ".json");
     std::string file = profile.file.string();
-    std::ifstream in(profile.file, std::ios::binary);
-    if (!in) throw Error("no profile '{}' ({} cannot be read)", name, file);
-    std::stringstream text;
-    text << in.rdbuf();
-    json::Value root = json::parse(file, text.str());
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(profile.file, ec))) {
+        throw Error("no profile '{}' ({} does not exist)", name, file);
+    }
+    json::Value root = json::parse(file, read_text_file(profile.file, "the profile"));
     auto fail = [&](const json::Span& at, const std::string& why) {
         throw FileError(file, at.line, at.column, "{}", why);
     };

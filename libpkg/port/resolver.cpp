@@ -1,7 +1,6 @@
 #include "pkg/port/resolver.hpp"
 
 #include <algorithm>
-#include <functional>
 
 #include "pkg/error.hpp"
 
@@ -108,31 +107,45 @@ std::vector<const Port*> Resolver::run_closure(const Port& port) const {
     return closure(start);
 }
 
+// A depth-first post-order kept on an explicit stack, so that a chain of any
+// depth is ordered without deep recursion.
 std::vector<const Port*> Resolver::build_order(const std::vector<const Port*>& targets) const {
     enum class State { visiting, done };
     std::map<const Port*, State> state;
-    std::vector<const Port*> stack;
-    std::vector<const Port*> order;
-    std::function<void(const Port*)> visit = [&](const Port* port) {
-        auto it = state.find(port);
-        if (it != state.end()) {
-            if (it->second == State::done) return;
-            std::string cycle;
-            auto from = std::find(stack.begin(), stack.end(), port);
-            for (auto i = from; i != stack.end(); ++i) cycle += (*i)->name + " -> ";
-            throw DependencyError("dependency cycle: {}{}", cycle, port->name);
-        }
-        state[port] = State::visiting;
-        stack.push_back(port);
-        for (const auto& d : port->depends) {
-            if (d.kind == DependencyKind::check) continue;
-            if (const Port* p = resolve(d, *port).port) visit(p);  // itself: a cycle
-        }
-        stack.pop_back();
-        state[port] = State::done;
-        order.push_back(port);
+    struct Frame {
+        const Port* port;
+        std::size_t next = 0;  // the next of port->depends to visit
     };
-    for (const Port* target : targets) visit(target);
+    std::vector<Frame> stack;
+    std::vector<const Port*> order;
+    auto enter = [&](const Port* port) {
+        auto it = state.find(port);
+        if (it == state.end()) {
+            state[port] = State::visiting;
+            stack.push_back({port});
+            return;
+        }
+        if (it->second == State::done) return;
+        std::string cycle;
+        auto from = std::find_if(stack.begin(), stack.end(), [&](const Frame& f) { return f.port == port; });
+        for (auto i = from; i != stack.end(); ++i) cycle += i->port->name + " -> ";
+        throw DependencyError("dependency cycle: {}{}", cycle, port->name);
+    };
+    for (const Port* target : targets) {
+        enter(target);
+        while (!stack.empty()) {
+            Frame& top = stack.back();
+            if (top.next < top.port->depends.size()) {
+                const Dependency& d = top.port->depends[top.next++];
+                if (d.kind == DependencyKind::check) continue;
+                if (const Port* p = resolve(d, *top.port).port) enter(p);  // itself: a cycle
+                continue;
+            }
+            state[top.port] = State::done;
+            order.push_back(top.port);
+            stack.pop_back();
+        }
+    }
     return order;
 }
 

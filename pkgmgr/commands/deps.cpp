@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "command.hpp"
 #include "context.hpp"
@@ -110,7 +111,15 @@ private:
     }
 
     Json tree_of(Context& context, const PortsView& view, const pkg::Port& port, int depth,
-                 std::vector<std::string>& path, std::set<std::string>& shown) {
+                 std::vector<std::string>& path, std::set<std::string>& shown, std::ostream& text) {
+        // Each level recurses here and in the JSON output: a bound keeps a
+        // hostile chain (20,000 ports) from overflowing the stack.
+        constexpr int kMaxTreeDepth = 1000;
+        if (depth >= kMaxTreeDepth) {
+            throw pkg::DependencyError("the dependency tree is deeper than {} levels at {}", kMaxTreeDepth,
+                                       port.name)
+                .with_hint("'pkg deps --order' lists a chain of any depth");
+        }
         Json children = Json::array();
         bool repeat = shown.count(port.name) > 0;
         shown.insert(port.name);
@@ -121,19 +130,19 @@ private:
             Json child = {{"kind", pkg::kind_name(d.kind)}, {"depends", d.str()}};
             if (!r.port) {
                 child["port"] = nullptr;
-                if (!context.json()) context.out << indent << pkg::kind_name(d.kind) << ' ' << d.str() << " (host)\n";
+                if (!context.json()) text << indent << pkg::kind_name(d.kind) << ' ' << d.str() << " (host)\n";
             } else if (std::find(path.begin(), path.end(), r.port->name) != path.end()) {
                 child["port"] = r.port->name;
                 child["cycle"] = true;
-                if (!context.json()) context.out << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << " (cycle)\n";
+                if (!context.json()) text << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << " (cycle)\n";
             } else if (repeat || shown.count(r.port->name)) {
                 child["port"] = r.port->name;
                 child["repeated"] = true;
-                if (!context.json()) context.out << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << " (see above)\n";
+                if (!context.json()) text << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << " (see above)\n";
             } else {
                 child["port"] = r.port->name;
-                if (!context.json()) context.out << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << '\n';
-                child["children"] = tree_of(context, view, *r.port, depth + 1, path, shown);
+                if (!context.json()) text << indent << pkg::kind_name(d.kind) << ' ' << resolved_name(r, d) << '\n';
+                child["children"] = tree_of(context, view, *r.port, depth + 1, path, shown, text);
             }
             children.push_back(child);
         }
@@ -142,14 +151,18 @@ private:
     }
 
     int print_tree(Context& context, const PortsView& view, const std::vector<const pkg::Port*>& targets) {
+        // The text is printed whole at the end, so that an error (a tree too
+        // deep) prints no partial tree.
         Json all = Json::array();
         std::set<std::string> shown;
+        std::ostringstream text;
         for (const pkg::Port* port : targets) {
-            if (!context.json()) context.out << port->name << ' ' << port->full_version() << '\n';
+            if (!context.json()) text << port->name << ' ' << port->full_version() << '\n';
             std::vector<std::string> path;
-            all.push_back({{"name", port->name}, {"children", tree_of(context, view, *port, 0, path, shown)}});
+            all.push_back({{"name", port->name}, {"children", tree_of(context, view, *port, 0, path, shown, text)}});
         }
         if (context.json()) context.print_json({{"tree", all}});
+        else context.out << text.str();
         return 0;
     }
 

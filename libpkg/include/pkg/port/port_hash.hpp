@@ -21,7 +21,6 @@ public:
 private:
     const Resolver& resolver_;
     std::map<std::string, std::string> done_;
-    std::map<std::string, bool> in_progress_;
 };
 
 }  // namespace pkg
