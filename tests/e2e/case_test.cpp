@@ -18,6 +18,7 @@
 // Hostile trees add entries that a text file cannot hold:
 //   == symlink PATH TARGET             (a symbolic link, TARGET kept as written)
 //   == fifo PATH                       (a named pipe)
+//   == chmod PATH MODE                 (octal, after every file is written)
 //   == chain N                         (ports c0 ... cN-1 in ports/chain/, each
 //                                       needing the next to build)
 // Every other section name is an error, and '== exit' is required.
@@ -45,6 +46,7 @@ struct Case {
     std::optional<std::string> err;
     std::vector<std::pair<std::string, std::string>> symlinks;  // path, target
     std::vector<std::string> fifos;
+    std::vector<std::pair<std::string, int>> modes;
     int chain = 0;
     std::vector<std::string> problems;  // the case file's own mistakes
 };
@@ -89,6 +91,8 @@ Case read_case(const fs::path& file) {
                 if (need(2)) c.symlinks.emplace_back(words[1], words[2]);
             } else if (section == "fifo") {
                 if (need(1)) c.fifos.push_back(words[1]);
+            } else if (section == "chmod") {
+                if (need(2)) c.modes.emplace_back(words[1], std::stoi(words[2], nullptr, 8));
             } else if (section == "chain") {
                 if (need(1)) c.chain = std::stoi(words[1]);
             } else if (section != "stdout" && section != "stderr") {
@@ -136,6 +140,9 @@ TEST_P(PortCase, Runs) {
     for (const auto& name : c.fifos) {
         fs::create_directories((root / name).parent_path());
         ASSERT_EQ(::mkfifo((root / name).c_str(), 0644), 0) << name;
+    }
+    for (const auto& [name, mode] : c.modes) {
+        ASSERT_EQ(::chmod((root / name).c_str(), static_cast<mode_t>(mode)), 0) << name;
     }
     for (int i = 0; i < c.chain; ++i) {
         std::string next = i + 1 < c.chain ? "\"c" + std::to_string(i + 1) + "\"" : "";
