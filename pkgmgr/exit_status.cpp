@@ -20,14 +20,24 @@ int exit_code(pkg::ErrorKind kind) {
     return 1;
 }
 
+namespace {
+
+nlohmann::ordered_json or_null(const std::string& text) {
+    return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+}
+
+}  // namespace
+
 int report_error(const std::exception& error, bool json, const Style& style, std::ostream& out,
                  std::ostream& err) {
     pkg::ErrorKind kind = pkg::ErrorKind::general;
     std::string hint;
+    pkg::ErrorWhere where;
     std::string message = shorten_paths(error.what());
     if (auto* e = dynamic_cast<const pkg::Error*>(&error)) {
         kind = e->kind();
         hint = e->hint();
+        where = e->where();
     } else if (dynamic_cast<const std::bad_alloc*>(&error)) {
         message = "out of memory";
     } else {
@@ -39,7 +49,13 @@ int report_error(const std::exception& error, bool json, const Style& style, std
         j["error"] = {{"kind", pkg::error_kind_name(kind)},
                       {"exit", code},
                       {"message", message},
-                      {"hint", hint.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(hint)}};
+                      {"hint", or_null(hint)},
+                      {"file", or_null(where.file)},
+                      {"line", where.line > 0 ? nlohmann::ordered_json(where.line) : nlohmann::ordered_json()},
+                      {"column", where.column > 0 ? nlohmann::ordered_json(where.column) : nlohmann::ordered_json()},
+                      {"path", or_null(where.path)},
+                      {"member", or_null(where.member)},
+                      {"url", or_null(where.url)}};
         out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
         out.flush();
         return code;

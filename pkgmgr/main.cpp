@@ -121,7 +121,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         std::string message = e.what();
         pkg::UsageError error("{}", message);
-        error.with_hint("see 'pkg --help'");
+        error.set_hint("see 'pkg --help'");
         return report_error(error, wants_json(argc, argv), plain, std::cout, std::cerr);
     }
 
@@ -131,7 +131,7 @@ int run(int argc, char** argv) {
         if (sub->parsed()) selected = command;
     }
     try {
-        if (!selected) throw pkg::UsageError("no command given").with_hint("see 'pkg --help'");
+        if (!selected) throw pkg::with_hint(pkg::UsageError("no command given"), "see 'pkg --help'");
         pkg::Config config = load(g);
         Style style = detect_style(config.color, g.verbosity(), g.yes);
         plain = style;

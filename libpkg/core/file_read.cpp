@@ -39,17 +39,17 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
         if (errno == ELOOP && !follow) {
             throw Error("refusing {} {}: it is a symbolic link", what, file.string());
         }
-        throw SystemError(errno, "cannot open {} {}", what, file.string());
+        throw SystemError(errno, file, "cannot open {} {}", what, file.string());
     }
     Fd guard{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0) throw SystemError(errno, "cannot stat {} {}", what, file.string());
+    if (::fstat(fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
     if (!S_ISREG(st.st_mode)) {
         throw Error("refusing {} {}: it is {}, not a regular file", what, file.string(), type_name(st.st_mode));
     }
     int cleared = ::fcntl(fd, F_GETFL);
     if (cleared < 0 || ::fcntl(fd, F_SETFL, cleared & ~O_NONBLOCK) != 0) {
-        throw SystemError(errno, "cannot read {} {}", what, file.string());
+        throw SystemError(errno, file, "cannot read {} {}", what, file.string());
     }
     guard.fd = -1;
     return fd;
@@ -58,7 +58,7 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
 std::string read_text_file(const std::filesystem::path& file, const char* what, std::size_t max_bytes) {
     Fd fd{open_regular_file(file, what)};
     struct stat st {};
-    if (::fstat(fd.fd, &st) != 0) throw SystemError(errno, "cannot stat {} {}", what, file.string());
+    if (::fstat(fd.fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
     auto too_big = [&] {
         return Error("refusing {} {}: larger than {} bytes", what, file.string(), max_bytes);
     };
@@ -75,7 +75,7 @@ std::string read_text_file(const std::filesystem::path& file, const char* what, 
         ssize_t n = ::read(fd.fd, text.data() + have, text.size() - have);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw SystemError(errno, "cannot read {} {}", what, file.string());
+            throw SystemError(errno, file, "cannot read {} {}", what, file.string());
         }
         if (n == 0) break;
         have += static_cast<std::size_t>(n);

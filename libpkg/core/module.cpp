@@ -29,8 +29,8 @@ void* module_symbol(const std::string& name, const char* symbol) {
         if (!handle) {
             const char* why = dlerror();
             handles.erase(name);
-            throw Error("cannot load module {}: {}", file.string(), why ? why : "unknown error")
-                .with_hint("reinstall pkg: its modules are part of it");
+            throw with_hint(Error("cannot load module {}: {}", file.string(), why ? why : "unknown error"),
+                            "reinstall pkg: its modules are part of it");
         }
     }
     dlerror();

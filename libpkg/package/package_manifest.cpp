@@ -49,8 +49,10 @@ std::string printable_name(std::string_view name) { return printable(name); }
 PackageError::PackageError(ErrorKind kind, const std::string& package, const std::string& member,
                            const std::string& rule)
     : Error(kind, member.empty() ? fmt::format("{}: {}", package, rule)
-                                 : fmt::format("{}: member '{}': {}", package, printable(member), printable(rule))),
-      member_(member) {}
+                                 : fmt::format("{}: member '{}': {}", package, printable(member), printable(rule))) {
+    set_path(package);
+    where_mutable().member = member;
+}
 
 std::optional<std::string> check_text(std::string_view text, std::string_view what) {
     for (size_t i = 0; i < text.size(); ++i) {

@@ -219,7 +219,7 @@ public:
                     break;
             }
         } catch (const Error& error) {
-            throw PackageError(ErrorKind::general, package_, e.path, error.what());
+            throw PackageError(error.kind(), package_, e.path, error.what());
         }
     }
     void data(const PackageEntry& e, const void* bytes, std::size_t size) override {
@@ -228,8 +228,9 @@ public:
             ssize_t n = ::write(fd_, p, size);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
-                throw PackageError(ErrorKind::general, package_, e.path,
-                                   fmt::format("cannot write below {}: {}", root_.root().string(), std::strerror(errno)));
+                int err = errno;
+                throw PackageError(errno_kind(err), package_, e.path,
+                                   fmt::format("cannot write below {}: {}", root_.root().string(), std::strerror(err)));
             }
             p += n;
             size -= static_cast<size_t>(n);
@@ -242,7 +243,7 @@ public:
         ::close(fd_);
         fd_ = -1;
         if (rc != 0) {
-            throw PackageError(ErrorKind::general, package_, e.path,
+            throw PackageError(errno_kind(err), package_, e.path,
                                fmt::format("cannot set its mode below {}: {}", root_.root().string(), std::strerror(err)));
         }
     }
@@ -265,13 +266,13 @@ std::unique_ptr<archive::Reader> open_reader(Open open, const std::string& packa
     } catch (const PackageError&) {
         throw;
     } catch (const Error& e) {
-        throw PackageError(ErrorKind::general, package, "", e.what());
+        throw PackageError(e.kind(), package, "", e.what());
     }
 }
 
 void check_readable(const std::filesystem::path& file) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SystemError(errno, "cannot open package {}", file.string());
+    if (fd < 0) throw SystemError(errno, file, "cannot open package {}", file.string());
     ::close(fd);
 }
 

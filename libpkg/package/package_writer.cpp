@@ -33,10 +33,10 @@ std::vector<Staged> walk(const fs::path& root) {
          it.increment(ec)) {
         Staged s;
         s.path = it->path().lexically_relative(root).string();
-        if (::lstat(it->path().c_str(), &s.st) != 0) throw SystemError(errno, "cannot stat {}", it->path().string());
+        if (::lstat(it->path().c_str(), &s.st) != 0) throw SystemError(errno, it->path(), "cannot stat {}", it->path().string());
         out.push_back(std::move(s));
     }
-    if (ec) throw SystemError(ec.value(), "cannot read the staged tree {}", root.string());
+    if (ec) throw SystemError(ec.value(), root, "cannot read the staged tree {}", root.string());
     std::sort(out.begin(), out.end(), [](const Staged& a, const Staged& b) { return a.path < b.path; });
     return out;
 }
@@ -44,7 +44,7 @@ std::vector<Staged> walk(const fs::path& root) {
 std::string read_link(const fs::path& path) {
     std::vector<char> buffer(4096);
     ssize_t n = ::readlink(path.c_str(), buffer.data(), buffer.size());
-    if (n < 0) throw SystemError(errno, "cannot read symlink {}", path.string());
+    if (n < 0) throw SystemError(errno, path, "cannot read symlink {}", path.string());
     if (static_cast<size_t>(n) == buffer.size()) throw Error("symlink {} has a target too long", path.string());
     return std::string(buffer.data(), static_cast<size_t>(n));
 }
@@ -55,7 +55,7 @@ std::string read_link(const fs::path& path) {
 void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer& writer, std::vector<char>& buffer,
                    ProgressTask* progress) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) throw SystemError(errno, "cannot open {}", path.string());
+    if (fd < 0) throw SystemError(errno, path, "cannot open {}", path.string());
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -65,7 +65,7 @@ void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer&
     for (;;) {
         ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw SystemError(errno, "cannot read {}", path.string());
+        if (n < 0) throw SystemError(errno, path, "cannot read {}", path.string());
         if (n == 0) break;
         total += static_cast<std::uint64_t>(n);
         if (total > e.size) throw Error("{} grew while it was packaged", path.string());
@@ -131,7 +131,7 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
     fs::path temporary = output;
     temporary += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
     int out = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (out < 0) throw SystemError(errno, "cannot create {}", temporary.string());
+    if (out < 0) throw SystemError(errno, temporary, "cannot create {}", temporary.string());
     try {
         auto writer = archive_module().open_writer(out, temporary.string());
         archive::Header h;
@@ -165,7 +165,7 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
         writer->close();
         writer.reset();
         if (progress) progress->finish();
-        if (::fsync(out) != 0) throw SystemError(errno, "cannot sync {}", temporary.string());
+        if (::fsync(out) != 0) throw SystemError(errno, temporary, "cannot sync {}", temporary.string());
         ::close(out);
         out = -1;
         fs::rename(temporary, output);

@@ -78,7 +78,10 @@ std::string files_digest(const fs::path& dir) {
                         dir.string(), it->path().string());
         }
     }
-    if (ec) throw SystemError(ec.value(), "cannot read port directory {}", (it == end ? dir : it->path()).string());
+    if (ec) {
+        std::filesystem::path at = it == end ? dir : it->path();
+        throw SystemError(ec.value(), at, "cannot read port directory {}", at.string());
+    }
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
     std::string out;
     for (const auto& e : entries) out += record("file", e.name, e.value);

@@ -70,10 +70,10 @@ const PortRead* PortsTree::find(const std::string& name) const {
 
 const Port& PortsTree::get(const std::string& name) const {
     const PortRead* read = find(name);
-    if (!read) throw Error("no port named '{}'", name).with_hint("'pkg search' lists ports by name and summary");
+    if (!read) throw with_hint(Error("no port named '{}'", name), "'pkg search' lists ports by name and summary");
     for (const Problem& p : read->problems) {
         if (p.level != Level::error) continue;
-        throw FileError(p.file, p.line, p.column, "{}", p.message).with_hint(fmt::format("run 'pkg lint {}'", name));
+        throw with_hint(FileError(p.file, p.line, p.column, "{}", p.message), fmt::format("run 'pkg lint {}'", name));
     }
     return *read->port;
 }

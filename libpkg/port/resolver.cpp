@@ -56,15 +56,15 @@ Resolution Resolver::resolve(const Dependency& d, const Port& from) const {
             throw DependencyError("{} needs {}, but no provider meets it (provided by: {})", from.name,
                                   d.str(), join(all, ", "));
         }
-        throw DependencyError("{} needs {}, but nothing provides '{}'", from.name, d.str(), d.name)
-            .with_hint("add a port, or list the name in pkg.conf's assume-installed if the host has it");
+        throw with_hint(DependencyError("{} needs {}, but nothing provides '{}'", from.name, d.str(), d.name),
+                        "add a port, or list the name in pkg.conf's assume-installed if the host has it");
     }
     if (candidates.size() > 1) {
         auto chosen = options_.providers.find(d.name);
         if (chosen == options_.providers.end()) {
-            throw DependencyError("{} needs {}, which several ports provide: {}", from.name, d.str(),
-                                  join(candidates, ", "))
-                .with_hint(fmt::format("choose one in pkg.conf: provider.{} = PORT", d.name));
+            throw with_hint(DependencyError("{} needs {}, which several ports provide: {}", from.name, d.str(),
+                                            join(candidates, ", ")),
+                            fmt::format("choose one in pkg.conf: provider.{} = PORT", d.name));
         }
         if (std::find(candidates.begin(), candidates.end(), chosen->second) == candidates.end()) {
             throw DependencyError("pkg.conf chooses {} to provide {}, but it does not (providers: {})",

@@ -116,9 +116,9 @@ private:
         // hostile chain (20,000 ports) from overflowing the stack.
         constexpr int kMaxTreeDepth = 1000;
         if (depth >= kMaxTreeDepth) {
-            throw pkg::DependencyError("the dependency tree is deeper than {} levels at {}", kMaxTreeDepth,
-                                       port.name)
-                .with_hint("'pkg deps --order' lists a chain of any depth");
+            throw pkg::with_hint(pkg::DependencyError("the dependency tree is deeper than {} levels at {}",
+                                                      kMaxTreeDepth, port.name),
+                                 "'pkg deps --order' lists a chain of any depth");
         }
         Json children = Json::array();
         bool repeat = shown.count(port.name) > 0;

@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
+#include <typeinfo>
+
+#include "pkg/package/package.hpp"
 
 #include "exit_status.hpp"
 
@@ -38,18 +44,62 @@ TEST(Error, FormatsArgumentsWithFmt) {
     EXPECT_EQ(e.kind(), pkg::ErrorKind::verification);
 }
 
-TEST(Error, HintKeepsTheThrownType) {
+// with_hint returns the static type it was given, for every error class
+// (PackageError included): a thrown hinted error is caught as what it was made.
+template <typename E>
+void expect_hint_keeps_type(E made) {
+    static_assert(std::is_same_v<decltype(pkg::with_hint(std::move(made), "h")), E>);
     try {
-        throw pkg::DependencyError("x").with_hint("y");
-    } catch (const pkg::DependencyError& e) {
+        throw pkg::with_hint(std::move(made), "y");
+    } catch (const E& e) {
         EXPECT_EQ(e.hint(), "y");
+        EXPECT_EQ(typeid(e), typeid(E));
     }
+}
+
+TEST(Error, HintKeepsTheThrownType) {
+    expect_hint_keeps_type(pkg::Error("x"));
+    expect_hint_keeps_type(pkg::UsageError("x"));
+    expect_hint_keeps_type(pkg::ProblemsFound("x"));
+    expect_hint_keeps_type(pkg::LockBusy("x"));
+    expect_hint_keeps_type(pkg::Declined("x"));
+    expect_hint_keeps_type(pkg::DependencyError("x"));
+    expect_hint_keeps_type(pkg::VerificationError("x"));
+    expect_hint_keeps_type(pkg::PrivilegeError("x"));
+    expect_hint_keeps_type(pkg::FileError("f", 1, 2, "x"));
+    expect_hint_keeps_type(pkg::SystemError(EIO, "x"));
+    expect_hint_keeps_type(pkg::PackageError(pkg::ErrorKind::general, "p.pkg", "m", "x"));
     try {
-        throw pkg::FileError("f", 1, 2, "x").with_hint("y");
+        throw pkg::with_hint(pkg::FileError("f", 1, 2, "x"), "y");
     } catch (const pkg::FileError& e) {
         EXPECT_EQ(e.line(), 1);
-        EXPECT_EQ(e.hint(), "y");
+        EXPECT_EQ(e.column(), 2);
     }
+}
+
+TEST(Error, SystemErrorKindFollowsErrno) {
+    EXPECT_EQ(pkg::SystemError(EACCES, "x").kind(), pkg::ErrorKind::privilege);
+    EXPECT_EQ(pkg::SystemError(EPERM, "x").kind(), pkg::ErrorKind::privilege);
+    EXPECT_EQ(pkg::SystemError(ENOSPC, "x").kind(), pkg::ErrorKind::general);
+    EXPECT_EQ(pkg::SystemError(ENOENT, "x").kind(), pkg::ErrorKind::general);
+    std::ostringstream out, err;
+    EXPECT_EQ(pkgmgr::report_error(pkg::SystemError(EACCES, std::filesystem::path("/r/var"), "cannot create /r/var"),
+                                   false, pkgmgr::Style{}, out, err),
+              8);
+}
+
+TEST(Error, WhereNamesFileLinePathAndMember) {
+    pkg::FileError f("ports/a/port.json", 3, 4, "x");
+    EXPECT_EQ(f.where().file, "ports/a/port.json");
+    EXPECT_EQ(f.where().line, 3);
+    EXPECT_EQ(f.where().column, 4);
+    pkg::SystemError s(ENOENT, std::filesystem::path("/x/y"), "cannot open {}", "/x/y");
+    EXPECT_EQ(s.where().path, "/x/y");
+    EXPECT_STREQ(s.what(), "cannot open /x/y: No such file or directory");
+    pkg::PackageError p(pkg::ErrorKind::general, "a.pkg.tar.zst", "usr/bin/a", "bad");
+    EXPECT_EQ(p.where().path, "a.pkg.tar.zst");
+    EXPECT_EQ(p.where().member, "usr/bin/a");
+    EXPECT_EQ(p.member(), "usr/bin/a");
 }
 
 TEST(Error, FileErrorNamesFileLineAndColumn) {
@@ -66,8 +116,8 @@ TEST(Error, SystemErrorAppendsStrerror) {
 }
 
 TEST(ReportError, TextNamesMessageAndHint) {
-    pkg::Error e = pkg::LockBusy("{} is locked by pid {}", "/var/lib/pkg/lock", 42);
-    e.with_hint("wait, or drop --no-wait");
+    pkg::LockBusy e("{} is locked by pid {}", "/var/lib/pkg/lock", 42);
+    e.set_hint("wait, or drop --no-wait");
     std::ostringstream out, err;
     int code = pkgmgr::report_error(e, false, pkgmgr::Style{}, out, err);
     EXPECT_EQ(code, 4);
@@ -84,7 +134,31 @@ TEST(ReportError, JsonWritesOneErrorObjectOnStdout) {
     EXPECT_EQ(out.str(),
               "{\n  \"error\": {\n    \"kind\": \"dependency\",\n    \"exit\": 6,\n"
               "    \"message\": \"zlib>=2 is required by curl, ports have zlib 1.3\",\n"
-              "    \"hint\": null\n  }\n}\n");
+              "    \"hint\": null,\n    \"file\": null,\n    \"line\": null,\n    \"column\": null,\n"
+              "    \"path\": null,\n    \"member\": null,\n    \"url\": null\n  }\n}\n");
+}
+
+TEST(ReportError, JsonCarriesWhereTheErrorHappened) {
+    std::ostringstream out, err;
+    pkgmgr::report_error(pkg::FileError("pkg.conf", 3, 7, "bad"), true, pkgmgr::Style{}, out, err);
+    auto j = nlohmann::json::parse(out.str())["error"];
+    EXPECT_EQ(j["file"], "pkg.conf");
+    EXPECT_EQ(j["line"], 3);
+    EXPECT_EQ(j["column"], 7);
+    EXPECT_TRUE(j["path"].is_null());
+    out.str("");
+    pkgmgr::report_error(pkg::PackageError(pkg::ErrorKind::general, "/p/a.pkg.tar.zst", "usr/a", "bad"), true,
+                         pkgmgr::Style{}, out, err);
+    j = nlohmann::json::parse(out.str())["error"];
+    EXPECT_EQ(j["path"], "/p/a.pkg.tar.zst");
+    EXPECT_EQ(j["member"], "usr/a");
+    out.str("");
+    pkg::VerificationError v("digest mismatch");
+    v.set_url("http://127.0.0.1:1/a.tar.gz");
+    pkgmgr::report_error(v, true, pkgmgr::Style{}, out, err);
+    j = nlohmann::json::parse(out.str())["error"];
+    EXPECT_EQ(j["url"], "http://127.0.0.1:1/a.tar.gz");
+    EXPECT_EQ(j["exit"], 7);
 }
 
 TEST(ReportError, ForeignExceptionIsAnInternalErrorWithStatusOne) {

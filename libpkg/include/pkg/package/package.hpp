@@ -69,10 +69,7 @@ struct PKG_API PackageManifest {
 class PKG_API PackageError : public Error {
 public:
     PackageError(ErrorKind kind, const std::string& package, const std::string& member, const std::string& rule);
-    const std::string& member() const noexcept { return member_; }
-
-private:
-    std::string member_;
+    const std::string& member() const noexcept { return where().member; }
 };
 
 /// Checks a member name: relative, no "./", no "." or ".." or empty
