@@ -13,6 +13,7 @@
 #include "exit_status.hpp"
 #include "output/json_sink.hpp"
 #include "output/text_sink.hpp"
+#include "pkg/cleanup.hpp"
 #include "pkg/error.hpp"
 
 namespace pkgmgr {
@@ -155,6 +156,7 @@ int run(int argc, char** argv) {
 }  // namespace pkgmgr
 
 int main(int argc, char** argv) {
+    pkg::remove_temporaries_on_signals();
     try {
         return pkgmgr::run(argc, argv);
     } catch (const std::exception& e) {

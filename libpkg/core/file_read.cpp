@@ -37,7 +37,9 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
     int fd = ::open(file.c_str(), flags);
     if (fd < 0) {
         if (errno == ELOOP && !follow) {
-            throw Error("refusing {} {}: it is a symbolic link", what, file.string());
+            Error e("refusing {} {}: it is a symbolic link", what, file.string());
+            e.set_path(file.string());
+            throw e;
         }
         throw SystemError(errno, file, "cannot open {} {}", what, file.string());
     }
@@ -45,7 +47,9 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
     struct stat st {};
     if (::fstat(fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
     if (!S_ISREG(st.st_mode)) {
-        throw Error("refusing {} {}: it is {}, not a regular file", what, file.string(), type_name(st.st_mode));
+        Error e("refusing {} {}: it is {}, not a regular file", what, file.string(), type_name(st.st_mode));
+        e.set_path(file.string());
+        throw e;
     }
     int cleared = ::fcntl(fd, F_GETFL);
     if (cleared < 0 || ::fcntl(fd, F_SETFL, cleared & ~O_NONBLOCK) != 0) {
@@ -60,7 +64,9 @@ std::string read_text_file(const std::filesystem::path& file, const char* what, 
     struct stat st {};
     if (::fstat(fd.fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
     auto too_big = [&] {
-        return Error("refusing {} {}: larger than {} bytes", what, file.string(), max_bytes);
+        Error e("refusing {} {}: larger than {} bytes", what, file.string(), max_bytes);
+        e.set_path(file.string());
+        return e;
     };
     if (static_cast<std::size_t>(st.st_size) > max_bytes) throw too_big();
     std::string text;

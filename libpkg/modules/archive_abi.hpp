@@ -11,7 +11,7 @@
 
 namespace pkg::archive {
 
-inline constexpr unsigned kAbi = 1;
+inline constexpr unsigned kAbi = 2;
 
 struct Header {
     std::string name;
@@ -57,7 +57,8 @@ struct Module {
     unsigned abi;
     /// Writes to `fd` (the caller opened it O_EXCL, and syncs and closes it); `name` names it in errors.
     std::unique_ptr<Writer> (*open_writer)(int fd, const std::string& name);
-    std::unique_ptr<Reader> (*open_file)(const std::string& path);
+    /// Reads from `fd`, which the caller opened and closes after the reader is gone.
+    std::unique_ptr<Reader> (*open_fd)(int fd, const std::string& name);
     std::unique_ptr<Reader> (*open_memory)(const void* data, std::size_t size, const std::string& name);
 };
 

@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "archive_abi.hpp"
@@ -18,9 +19,18 @@
 namespace pkg::archive {
 namespace {
 
+// libarchive's message, and the system's reason when a system call failed
+// ("Write error" alone does not say that the disk is full).
 std::string why(struct archive* a) {
     const char* s = archive_error_string(a);
-    return s ? s : "unknown libarchive error";
+    std::string text = s ? s : "unknown libarchive error";
+    int err = archive_errno(a);
+    if (err > 0 && err != EILSEQ && err != EINVAL && err != ENOMEM) {
+        char buffer[256];
+        std::string reason = strerror_r(err, buffer, sizeof buffer);
+        if (text.find(reason) == std::string::npos) text += ": " + reason;
+    }
+    return text;
 }
 
 class LibarchiveWriter final : public Writer {
@@ -110,8 +120,8 @@ public:
         archive_read_free(zstd_);
     }
 
-    void open_file(const std::string& path) {
-        if (archive_read_open_filename(zstd_, path.c_str(), 1 << 17) != ARCHIVE_OK) fail(zstd_);
+    void open_fd(int fd) {
+        if (archive_read_open_fd(zstd_, fd, 1 << 17) != ARCHIVE_OK) fail(zstd_);
         open_tar();
     }
     void open_memory(const void* data, size_t size) {
@@ -232,9 +242,9 @@ std::unique_ptr<Writer> open_writer(int fd, const std::string& name) {
     return std::make_unique<LibarchiveWriter>(fd, name);
 }
 
-std::unique_ptr<Reader> open_file(const std::string& path) {
-    auto r = std::make_unique<LibarchiveReader>(path);
-    r->open_file(path);
+std::unique_ptr<Reader> open_fd(int fd, const std::string& name) {
+    auto r = std::make_unique<LibarchiveReader>(name);
+    r->open_fd(fd);
     return r;
 }
 
@@ -244,7 +254,7 @@ std::unique_ptr<Reader> open_memory(const void* data, size_t size, const std::st
     return r;
 }
 
-const Module kModule = {kAbi, open_writer, open_file, open_memory};
+const Module kModule = {kAbi, open_writer, open_fd, open_memory};
 
 }  // namespace
 }  // namespace pkg::archive

@@ -49,7 +49,8 @@ std::string printable_name(std::string_view name) { return printable(name); }
 PackageError::PackageError(ErrorKind kind, const std::string& package, const std::string& member,
                            const std::string& rule)
     : Error(kind, member.empty() ? fmt::format("{}: {}", package, rule)
-                                 : fmt::format("{}: member '{}': {}", package, printable(member), printable(rule))) {
+                                 : fmt::format("{}: member '{}': {}", package, printable(member), printable(rule))),
+      detail_(rule) {
     set_path(package);
     where_mutable().member = member;
 }
@@ -217,8 +218,9 @@ public:
         if (auto problem = check_port_name(m.name)) fail(kManifestName, "bad name: " + *problem);
         m.version = string(j, "version", "the manifest");
         m.release = string(j, "release", "the manifest");
-        if (m.release.empty() || m.release.find_first_not_of("0123456789") != std::string::npos) {
-            fail(kManifestName, fmt::format("release '{}' is not a whole number", printable(m.release)));
+        if (m.release.empty() || m.release.find_first_not_of("0123456789") != std::string::npos ||
+            m.release[0] == '0') {
+            fail(kManifestName, fmt::format("release '{}' is not a whole number from 1", printable(m.release)));
         }
         if (auto problem = Version::check(m.version + "-" + m.release)) fail(kManifestName, "bad version: " + *problem);
         if (m.version.find('-') != std::string::npos) fail(kManifestName, "the version holds a '-'");
@@ -227,6 +229,7 @@ public:
         m.depends = relations(j, "depends");
         m.provides = relations(j, "provides");
         m.conflicts = relations(j, "conflicts");
+        check_relations(m);
         m.port_hash = string(j, "port-hash", "the manifest");
         if (!m.port_hash.empty() && !is_hex(m.port_hash, 64)) fail(kManifestName, "'port-hash' is not a sha256");
         const Json& sde = key(j, "source-date-epoch", Json::value_t::number_unsigned, "the manifest");
@@ -248,6 +251,33 @@ public:
     }
 
 private:
+    // port(5)'s rules for relations: a provided name carries at most
+    // `=VERSION`; a package neither needs nor conflicts with itself.
+    void check_relations(const PackageManifest& m) const {
+        std::set<std::string> provided;
+        std::string why;  // relations() parsed each already
+        for (const auto& text : m.provides) {
+            auto d = Dependency::parse(text, &why);
+            auto op = d->constraint.op;
+            if (op != Constraint::Op::any && op != Constraint::Op::eq) {
+                fail(kManifestName, fmt::format("provides '{}': a provided name may carry only '=VERSION'", text));
+            }
+            if (d->name == m.name) fail(kManifestName, fmt::format("provides its own name '{}'", text));
+            provided.insert(d->name);
+        }
+        for (const auto& text : m.depends) {
+            auto d = Dependency::parse(text, &why);
+            if (d->name == m.name) fail(kManifestName, fmt::format("depends on itself ('{}')", text));
+            if (provided.count(d->name)) {
+                fail(kManifestName, fmt::format("depends on itself ('{}', which it provides)", text));
+            }
+        }
+        for (const auto& text : m.conflicts) {
+            auto d = Dependency::parse(text, &why);
+            if (d->name == m.name) fail(kManifestName, fmt::format("conflicts with itself ('{}')", text));
+        }
+    }
+
     static bool is_hex(const std::string& s, size_t length) {
         if (s.size() != length) return false;
         for (char c : s) {

@@ -12,6 +12,7 @@
 
 #include "package_archive.hpp"
 #include "pkg/digest.hpp"
+#include "pkg/file_read.hpp"
 #include "pkg/module.hpp"
 #include "pkg/package/package_io.hpp"
 #include "pkg/root/safe_root.hpp"
@@ -270,23 +271,27 @@ std::unique_ptr<archive::Reader> open_reader(Open open, const std::string& packa
     }
 }
 
-void check_readable(const std::filesystem::path& file) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SystemError(errno, file, "cannot open package {}", file.string());
-    ::close(fd);
-}
+// A package is read only from a regular file: a directory, a FIFO or a
+// device is refused by name before any byte is read.
+struct PackageFile {
+    explicit PackageFile(const std::filesystem::path& file) : fd(open_regular_file(file, "package")) {}
+    ~PackageFile() { ::close(fd); }
+    PackageFile(const PackageFile&) = delete;
+    PackageFile& operator=(const PackageFile&) = delete;
+    int fd;
+};
 
 }  // namespace
 
 PackageManifest read_package(const std::filesystem::path& file, PackageVisitor& visitor, const PackageLimits& limits) {
-    check_readable(file);
-    auto reader = open_reader([&] { return archive_module().open_file(file.string()); }, file.string());
+    PackageFile in(file);
+    auto reader = open_reader([&] { return archive_module().open_fd(in.fd, file.string()); }, file.string());
     return Checker(*reader, file.string(), visitor, limits).run();
 }
 
 PackageManifest read_package_manifest(const std::filesystem::path& file, const PackageLimits& limits) {
-    check_readable(file);
-    auto reader = open_reader([&] { return archive_module().open_file(file.string()); }, file.string());
+    PackageFile in(file);
+    auto reader = open_reader([&] { return archive_module().open_fd(in.fd, file.string()); }, file.string());
     PackageVisitor nothing;
     return Checker(*reader, file.string(), nothing, limits).run(true);
 }

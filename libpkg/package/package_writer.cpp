@@ -12,6 +12,7 @@
 
 #include "archive_abi.hpp"
 #include "package_archive.hpp"
+#include "pkg/cleanup.hpp"
 #include "pkg/digest.hpp"
 #include "pkg/package/package_io.hpp"
 
@@ -25,20 +26,59 @@ struct Staged {
     struct stat st;
 };
 
-// Every path below `root`, sorted bytewise, without following symlinks.
-std::vector<Staged> walk(const fs::path& root) {
+const char* type_name(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "a regular file";
+}
+
+// Every path below `root`, sorted bytewise, without following symlinks. A
+// directory that cannot be read is named itself; more entries than a
+// package may hold stop the walk early.
+std::vector<Staged> walk(const fs::path& root, const PackageLimits& limits) {
     std::vector<Staged> out;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end; !ec && it != end;
-         it.increment(ec)) {
-        Staged s;
-        s.path = it->path().lexically_relative(root).string();
-        if (::lstat(it->path().c_str(), &s.st) != 0) throw SystemError(errno, it->path(), "cannot stat {}", it->path().string());
-        out.push_back(std::move(s));
+    std::vector<fs::path> pending{root};
+    while (!pending.empty()) {
+        fs::path dir = std::move(pending.back());
+        pending.pop_back();
+        std::error_code ec;
+        fs::directory_iterator it(dir, ec), end;
+        for (; !ec && it != end; it.increment(ec)) {
+            Staged s;
+            s.path = it->path().lexically_relative(root).string();
+            if (::lstat(it->path().c_str(), &s.st) != 0) {
+                throw SystemError(errno, it->path(), "cannot stat {}", it->path().string());
+            }
+            if (S_ISDIR(s.st.st_mode)) pending.push_back(it->path());
+            out.push_back(std::move(s));
+            if (out.size() > limits.entries) {
+                throw Error("the staged tree {} holds more than {} entries, the most a package may (pkg-package(5))",
+                            root.string(), limits.entries);
+            }
+        }
+        if (ec) throw SystemError(ec.value(), dir, "cannot read the staged directory {}", dir.string());
     }
-    if (ec) throw SystemError(ec.value(), root, "cannot read the staged tree {}", root.string());
     std::sort(out.begin(), out.end(), [](const Staged& a, const Staged& b) { return a.path < b.path; });
     return out;
+}
+
+// The output may replace a regular file, never a directory, a device, a
+// FIFO or a symbolic link someone left there.
+void check_output(const fs::path& output) {
+    struct stat st {};
+    if (::lstat(output.c_str(), &st) != 0) {
+        if (errno == ENOENT) return;
+        throw SystemError(errno, output, "cannot check the output {}", output.string());
+    }
+    if (!S_ISREG(st.st_mode)) {
+        Error e("refusing to replace {}: it is {}, not a regular file", output.string(), type_name(st.st_mode));
+        e.set_path(output.string());
+        throw e;
+    }
 }
 
 std::string read_link(const fs::path& path) {
@@ -84,14 +124,23 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
     PackageManifest m = spec.metadata;
     m.entries.clear();
 
-    std::error_code ec;
-    if (!fs::is_directory(spec.staged, ec)) throw Error("{} is not a directory", spec.staged.string());
+    const PackageLimits& limits = spec.limits;
+    struct stat root_st {};
+    if (::stat(spec.staged.c_str(), &root_st) != 0) {
+        throw SystemError(errno, spec.staged, "cannot read the staged tree {}", spec.staged.string());
+    }
+    if (!S_ISDIR(root_st.st_mode)) {
+        Error e("the staged tree {} is {}, not a directory", spec.staged.string(), type_name(root_st.st_mode));
+        e.set_path(spec.staged.string());
+        throw e;
+    }
+    check_output(output);
     std::set<std::string> config(spec.config_files.begin(), spec.config_files.end());
-    std::vector<Staged> staged = walk(spec.staged);
+    std::vector<Staged> staged = walk(spec.staged, limits);
     std::map<std::pair<dev_t, ino_t>, std::string> first_path;  // hard links: data with the first path
     for (const Staged& s : staged) {
         fs::path full = spec.staged / s.path;
-        if (auto problem = check_member_name(s.path)) throw Error("{}: {}", full.string(), *problem);
+        if (auto problem = check_member_name(s.path)) throw Error("{}: {}", printable_name(full.string()), *problem);
         PackageEntry e;
         e.path = s.path;
         e.mode = s.st.st_mode & 07777;
@@ -101,6 +150,10 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
             e.type = EntryType::symlink;
             e.mode &= 0777;
             e.target = read_link(full);
+            if (auto problem = check_text(e.target, "its target")) {
+                throw Error("symlink {}: {} (pkg-package(5) allows UTF-8 text only)", printable_name(full.string()),
+                            *problem);
+            }
         } else if (S_ISREG(s.st.st_mode)) {
             auto key = std::make_pair(s.st.st_dev, s.st.st_ino);
             auto [it, first] = first_path.emplace(key, s.path);
@@ -114,16 +167,26 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
                 e.config = config.erase(s.path) > 0;
             }
         } else {
-            throw Error("{}: device nodes, FIFOs and sockets cannot be packaged", full.string());
+            throw Error("{}: {} cannot be packaged (only files, directories and links)", printable_name(full.string()),
+                        type_name(s.st.st_mode));
         }
         m.entries.push_back(std::move(e));
     }
     if (!config.empty()) {
         throw Error("configuration file {} is not a regular file of the staged tree", *config.begin());
     }
-    // The manifest the writer makes must pass the reader's own checks.
+    // The manifest the writer makes must pass the reader's own checks, its
+    // size cap included: refuse up front what the reader would refuse.
     std::string manifest_text = m.to_json();
-    PackageManifest::from_json(output.string(), manifest_text);
+    if (manifest_text.size() > limits.manifest_bytes) {
+        throw Error("the manifest of {} would take {} bytes, more than the {} pkg-package(5) allows", output.string(),
+                    manifest_text.size(), limits.manifest_bytes);
+    }
+    try {
+        PackageManifest::from_json(output.string(), manifest_text, limits);
+    } catch (const PackageError& e) {
+        throw Error("cannot make {}: {}", output.string(), e.detail());
+    }
 
     // A new temporary name beside the output, never an existing file or a
     // symlink someone planted; synced before it is renamed into place.
@@ -132,6 +195,8 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
     temporary += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
     int out = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (out < 0) throw SystemError(errno, temporary, "cannot create {}", temporary.string());
+    RemoveOnSignal remove_on_signal(temporary);
+    std::error_code ec;
     try {
         auto writer = archive_module().open_writer(out, temporary.string());
         archive::Header h;
@@ -168,7 +233,11 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
         if (::fsync(out) != 0) throw SystemError(errno, temporary, "cannot sync {}", temporary.string());
         ::close(out);
         out = -1;
-        fs::rename(temporary, output);
+        check_output(output);
+        if (::rename(temporary.c_str(), output.c_str()) != 0) {
+            throw SystemError(errno, output, "cannot rename {} to {}", temporary.string(), output.string());
+        }
+        remove_on_signal.release();
     } catch (...) {
         if (out >= 0) ::close(out);
         fs::remove(temporary, ec);

@@ -85,7 +85,7 @@ public:
             context.out << output.string() << '\n';
             context.events.message({pkg::Level::info,
                                     fmt::format("{} entries, {} bytes of files, package {} bytes", m.entries.size(),
-                                                bytes, fs::file_size(output))});
+                                                bytes, fs::file_size(output, ec))});
         }
         return 0;
     }

@@ -1,8 +1,14 @@
 // pkg create and pkg inspect, run as a user would.
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -154,6 +160,189 @@ TEST(PackageCommands, CreateUsageErrors) {
                                s.dir.path()}, bad_epoch);
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("SOURCE_DATE_EPOCH"), std::string::npos);
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<std::string> names_in(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> plain(const Staged& s, std::vector<std::string> extra) {
+    std::vector<std::string> args{"create", "--from", s.tree.string(), "--name", "hello", "--pkgver", "1.0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+TEST(PackageCommands, CreateReplacesOnlyARegularFile) {
+    Staged s;
+    fs::path out = fs::path(s.dir.path()) / "out";
+    fs::create_directory(out);
+    fs::path fifo = out / "fifo";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+    auto r = pkgtest::run_pkg(plain(s, {"-o", fifo.string()}));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(has(r.err, "refusing to replace " + fifo.string() + ": it is a FIFO, not a regular file")) << r.err;
+    fs::create_symlink("/dev/null", out / "link");
+    r = pkgtest::run_pkg(plain(s, {"-o", (out / "link").string()}));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(has(r.err, "it is a symbolic link, not a regular file")) << r.err;
+    // A directory where the standard name goes is refused by name, not an internal error.
+    fs::create_directory(out / "hello-1.0-1-x86_64.pkg.tar.zst");
+    r = pkgtest::run_pkg(plain(s, {"--arch", "x86_64", "-o", out.string()}));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(has(r.err, "it is a directory, not a regular file")) << r.err;
+    EXPECT_FALSE(has(r.err, "internal error")) << r.err;
+    EXPECT_EQ(names_in(out), (std::vector<std::string>{"fifo", "hello-1.0-1-x86_64.pkg.tar.zst", "link"}));
+    // A regular file is replaced.
+    std::ofstream(out / "old.pkg") << "old";
+    r = pkgtest::run_pkg(plain(s, {"-o", (out / "old.pkg").string()}));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_GT(fs::file_size(out / "old.pkg"), 3u);
+}
+
+TEST(PackageCommands, CreateAndInspectNameWhatFailedAndWhy) {
+    Staged s;
+    auto r = pkgtest::run_pkg({"create", "--from", s.dir.path() + "/nonexistent", "--name", "a", "--pkgver", "1", "-o",
+                          s.dir.path()});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(has(r.err, "cannot read the staged tree " + s.dir.path() + "/nonexistent: No such file or directory"))
+        << r.err;
+    r = pkgtest::run_pkg({"create", "--from", (s.tree / "etc/hello.conf").string(), "--name", "a", "--pkgver", "1",
+                          "-o", s.dir.path()});
+    EXPECT_TRUE(has(r.err, "is a regular file, not a directory")) << r.err;
+    r = pkgtest::run_pkg({"inspect", s.dir.path()});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(has(r.err, "refusing package " + s.dir.path() + ": it is a directory, not a regular file")) << r.err;
+    fs::path fifo = fs::path(s.dir.path()) / "p.pkg.tar.zst";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+    r = pkgtest::run_pkg({"inspect", fifo.string()});  // must not block on the FIFO
+    EXPECT_TRUE(has(r.err, "it is a FIFO, not a regular file")) << r.err;
+    r = pkgtest::run_pkg({"--json", "inspect", fifo.string()});
+    auto j = nlohmann::json::parse(r.out)["error"];
+    EXPECT_EQ(j["path"], fifo.string());
+}
+
+TEST(PackageCommands, CreateRefusesASymlinkTargetThatIsNotUtf8) {
+    Staged s;
+    fs::create_symlink("bad\xff\xfe", s.tree / "usr/bin/bad");
+    auto r = pkgtest::run_pkg(plain(s, {"-o", s.dir.path()}));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_TRUE(has(r.err, "usr/bin/bad: its target is not UTF-8 (pkg-package(5) allows UTF-8 text only)")) << r.err;
+    EXPECT_FALSE(has(r.err, "internal error")) << r.err;
+}
+
+TEST(PackageCommands, CreateRefusesRelationsPortFiveForbids) {
+    Staged s;
+    struct Row {
+        std::vector<std::string> args;
+        std::string error;
+    };
+    for (const Row& row : std::vector<Row>{
+             {{"--release", "0"}, "release '0' is not a whole number from 1"},
+             {{"--release", "01"}, "release '01' is not a whole number from 1"},
+             {{"--provides", "a>=1"}, "provides 'a>=1': a provided name may carry only '=VERSION'"},
+             {{"--provides", "hello=2"}, "provides its own name 'hello=2'"},
+             {{"--depends", "hello>=1"}, "depends on itself ('hello>=1')"},
+             {{"--provides", "greeter=1", "--depends", "greeter"}, "depends on itself ('greeter', which it provides)"},
+             {{"--conflicts", "hello<2"}, "conflicts with itself ('hello<2')"}}) {
+        auto args = row.args;
+        args.insert(args.end(), {"-o", s.dir.path()});
+        auto r = pkgtest::run_pkg(plain(s, args));
+        EXPECT_EQ(r.status, 1) << row.error;
+        EXPECT_TRUE(has(r.err, row.error)) << r.err;
+    }
+    EXPECT_EQ(names_in(s.dir.path()), (std::vector<std::string>{"staged"}));
+    auto ok = pkgtest::run_pkg(plain(s, {"--provides", "greeter=1", "--conflicts", "other", "-o", s.dir.path()}));
+    EXPECT_EQ(ok.status, 0) << ok.err;
+}
+
+TEST(PackageCommands, CreateNamesAnUnreadableStagedDirectory) {
+    Staged s;
+    fs::permissions(s.dir.path(), fs::perms(0755));
+    fs::path out = fs::path(s.dir.path()) / "out";
+    fs::create_directory(out);
+    fs::permissions(out, fs::perms(0777));
+    fs::create_directories(s.tree / "usr/share/locked");
+    fs::permissions(s.tree / "usr/share/locked", fs::perms(0));
+    auto r = pkgtest::run_pkg_unprivileged(plain(s, {"-o", out.string()}));
+    fs::permissions(s.tree / "usr/share/locked", fs::perms(0755));
+    EXPECT_EQ(r.status, 8) << r.err;
+    EXPECT_TRUE(has(r.err, "cannot read the staged directory " + (s.tree / "usr/share/locked").string() +
+                               ": Permission denied"))
+        << r.err;
+    EXPECT_TRUE(names_in(out).empty());
+}
+
+TEST(PackageCommands, CreateOnAFullDiskSaysSoAndLeavesNothing) {
+    if (!pkgtest::can_unshare_mounts()) GTEST_SKIP() << "no mount namespaces here";
+    Staged s;
+    {
+        std::ofstream big(s.tree / "usr/bin/big", std::ios::binary);
+        std::string block(4096, '\0');
+        unsigned x = 1;
+        for (int i = 0; i < 256; ++i) {  // 1 MiB that zstd cannot shrink
+            for (char& c : block) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+            big << block;
+        }
+    }
+    fs::path small = fs::path(s.dir.path()) / "small";
+    fs::create_directory(small);
+    std::string script = "mount -t tmpfs -o size=256k tmpfs \"$1\" && shift && \"$@\"; status=$?; ls -A \"$0\"; exit $status";
+    std::vector<std::string> argv{"/usr/bin/unshare", "-rm", "/bin/sh", "-c", script, small.string(), small.string(),
+                                  pkgtest::pkg_binary()};
+    for (const auto& a : plain(s, {"-o", small.string()})) argv.push_back(a);
+    pkgtest::ProcessOptions options;
+    options.unset_env = {"PKGMGR_*"};
+    auto r = pkgtest::run_process(argv, options);
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_TRUE(has(r.err, "No space left on device")) << r.err;
+    EXPECT_EQ(r.out, "") << "left behind: " << r.out;
+}
+
+// Runs pkg create with stderr on a pipe that is read only up to the first
+// progress event: the writer then blocks on its events before it can finish,
+// so a signal sent now always finds the temporary file in place.
+int interrupted_create(const Staged& s, const fs::path& out, int signo) {
+    std::vector<std::string> args{pkgtest::pkg_binary(), "--json"};
+    for (const auto& a : plain(s, {"-o", out.string()})) args.push_back(a);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int err[2];
+    if (pipe2(err, O_CLOEXEC) != 0) return -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(err[1]);
+    if (rc != 0) return -1;
+    std::string seen;
+    char c;
+    while (seen.find("\"event\":\"progress\"") == std::string::npos && read(err[0], &c, 1) == 1) seen += c;
+    kill(pid, signo);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(err[0]);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : -WEXITSTATUS(status);
+}
+
+TEST(PackageCommands, AnInterruptedCreateRemovesItsTemporary) {
+    Staged s;
+    // 3,000 files: far more progress events than a pipe holds.
+    for (int i = 0; i < 3000; ++i) std::ofstream(s.tree / "usr/bin" / ("f" + std::to_string(i))) << i;
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) {
+        fs::path out = fs::path(s.dir.path()) / ("out" + std::to_string(signo));
+        fs::create_directory(out);
+        EXPECT_EQ(interrupted_create(s, out, signo), signo) << "pkg did not die of signal " << signo;
+        EXPECT_TRUE(names_in(out).empty()) << "signal " << signo << " left " << names_in(out).front();
+    }
 }
 
 }  // namespace

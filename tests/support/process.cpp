@@ -127,6 +127,50 @@ ProcessResult run_pkg(const std::vector<std::string>& args, ProcessOptions optio
     return run_process(argv, options);
 }
 
+namespace {
+
+// bin/pkg, lib/libpkg.so* and lib/pkg/*.so copied below a fresh directory
+// of mode 755 (RUNPATH is $ORIGIN/../lib), once per test process.
+std::string unprivileged_copy() {
+    static std::string copy = [] {
+        std::string pattern = (fs::temp_directory_path() / "pkg-test-bin-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+        fs::path root = pattern;
+        fs::permissions(root, fs::perms(0755));
+        fs::path built = fs::path(pkg_binary()).parent_path().parent_path();
+        fs::create_directories(root / "bin");
+        fs::copy(built / "bin" / "pkg", root / "bin" / "pkg");
+        fs::copy(built / "lib", root / "lib", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+        for (auto& e : fs::recursive_directory_iterator(root)) {
+            if (e.is_directory() && !e.is_symlink()) fs::permissions(e.path(), fs::perms(0755));
+        }
+        std::atexit([] {
+            std::error_code ec;
+            fs::remove_all(fs::path(copy).parent_path().parent_path(), ec);
+        });
+        return (root / "bin" / "pkg").string();
+    }();
+    return copy;
+}
+
+}  // namespace
+
+ProcessResult run_pkg_unprivileged(const std::vector<std::string>& args, ProcessOptions options) {
+    if (geteuid() != 0) return run_pkg(args, std::move(options));
+    std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                                  unprivileged_copy()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    options.unset_env.push_back("PKGMGR_*");
+    options.unset_env.push_back("COLUMNS");
+    if (!options.set_env.count("NO_COLOR")) options.set_env["NO_COLOR"] = "1";
+    return run_process(argv, options);
+}
+
+bool can_unshare_mounts() {
+    static bool can = run_process({"/usr/bin/unshare", "-rm", "/bin/true"}).status == 0;
+    return can;
+}
+
 std::string check_golden(const std::string& name, const std::string& actual) {
     fs::path file = fs::path(source_dir()) / "tests" / "golden" / name;
     const char* update = std::getenv("PKG_TEST_UPDATE_GOLDEN");

@@ -30,6 +30,16 @@ std::string source_dir();
 /// NO_COLOR is set, so results depend on the arguments alone.
 ProcessResult run_pkg(const std::vector<std::string>& args, ProcessOptions options = {});
 
+/// Runs pkg as an unprivileged user: as root, as nobody (65534) through
+/// setpriv, from a copy of pkg and its libraries that nobody may run (the
+/// build tree may sit below a directory of mode 700); otherwise as the
+/// caller. Paths given to it must be reachable for that user.
+ProcessResult run_pkg_unprivileged(const std::vector<std::string>& args, ProcessOptions options = {});
+
+/// Whether this process may create a mount namespace (`unshare -rm`):
+/// tests that mount a small tmpfs skip otherwise.
+bool can_unshare_mounts();
+
 /// Compares `actual` with tests/golden/NAME; with PKG_TEST_UPDATE_GOLDEN=1
 /// in the environment, rewrites the file instead. Returns a gtest-style message.
 std::string check_golden(const std::string& name, const std::string& actual);

@@ -1,6 +1,7 @@
 // Binary packages: the round trip through writer and reader, and determinism.
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,21 +100,85 @@ TEST(Package, RoundTripKeepsEveryEntryType) {
     EXPECT_TRUE(config);
 }
 
+// Stages the same tree as stage(), differently: entries created in reverse
+// order, in a directory of another name, under umask 077 with the modes set
+// afterwards, the hard link made the other way round, and mtimes (all after
+// the epoch) other than the first tree's.
+void stage_differently(const fs::path& root) {
+    mode_t old = umask(077);
+    std::string deep = "usr/share";
+    for (int i = 0; i < 15; ++i) deep += "/" + std::string(200, static_cast<char>('a' + i));
+    fs::create_directories(root / "usr/share/\xc3\xa9t\xc3\xa9");
+    std::ofstream(root / "usr/share/\xc3\xa9t\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac.txt") << "unicode\n";
+    fs::create_directories(root / deep);
+    std::ofstream(root / deep / std::string(255, 'z')) << "deep\n";
+    fs::create_directories(root / "usr/bin");
+    fs::create_symlink("tool", root / "usr/bin/relative-link");
+    fs::create_directories(root / "lib");
+    fs::create_symlink("/usr/lib/libc.so", root / "lib/ld-musl-x86_64.so.1");
+    std::string big(5 << 20, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+    std::ofstream(root / "usr/share/big.bin", std::ios::binary) << big;
+    fs::create_directories(root / "etc");
+    std::ofstream(root / "etc/empty");
+    std::ofstream(root / "etc/tool.conf") << "setting = 1\n";
+    std::ofstream(root / "usr/bin/tool-alias") << "#!/bin/sh\necho tool\n";
+    fs::create_hard_link(root / "usr/bin/tool-alias", root / "usr/bin/tool");
+    fs::create_directories(root / "usr/share/empty-dir");
+    umask(old);
+    // The modes stage() gets under the usual umask 022.
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        if (it->is_symlink()) continue;
+        fs::permissions(it->path(), fs::perms(it->is_directory() ? 0755 : 0644));
+    }
+    chmod((root / "usr/bin/tool").c_str(), 04755);
+    auto later = fs::file_time_type::clock::now() + std::chrono::hours(5);
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        if (!it->is_symlink()) fs::last_write_time(it->path(), later);
+        later += std::chrono::seconds(7);
+    }
+}
+
 TEST(Package, SameInputTwiceIsByteIdentical) {
     pkgtest::ScratchDir one, two;
     fs::path a = fs::path(one.path()) / "staged-first";
     fs::path b = fs::path(two.path()) / "x" / "staged-elsewhere";
+    mode_t old = umask(022);
     stage(a);
-    // The second tree is staged later, with other mtimes and in another order.
-    fs::create_directories(b);
-    stage(b);
-    fs::last_write_time(b / "etc/tool.conf", fs::file_time_type::clock::now() + std::chrono::hours(1));
-    pkg::write_package(spec_for(a), fs::path(one.path()) / "p.pkg.tar.zst");
-    pkg::write_package(spec_for(b), fs::path(two.path()) / "p.pkg.tar.zst");
+    umask(old);
+    stage_differently(b);
+    // Both trees' mtimes lie after the epoch; the packages clamp them all to it.
+    auto spec_a = spec_for(a), spec_b = spec_for(b);
+    spec_a.metadata.source_date_epoch = spec_b.metadata.source_date_epoch = 1000000000;
+    pkg::write_package(spec_a, fs::path(one.path()) / "p.pkg.tar.zst");
+    pkg::write_package(spec_b, fs::path(two.path()) / "p.pkg.tar.zst");
     std::string first = read_file(fs::path(one.path()) / "p.pkg.tar.zst");
     std::string second = read_file(fs::path(two.path()) / "p.pkg.tar.zst");
     EXPECT_GT(first.size(), 100u);
     EXPECT_TRUE(first == second) << "packages differ: " << first.size() << " and " << second.size() << " bytes";
+}
+
+TEST(Package, AnMtimeBeforeTheEpochIsKeptAndMakesTheDifference) {
+    pkgtest::ScratchDir dir;
+    fs::path staged = fs::path(dir.path()) / "s";
+    fs::create_directories(staged);
+    std::ofstream(staged / "f") << "x";
+    auto spec = spec_for(staged);
+    spec.config_files.clear();
+    spec.metadata.source_date_epoch = 2000000000;
+    auto at = [&](std::int64_t seconds, const char* name) {
+        struct timespec times[2] = {{seconds, 0}, {seconds, 0}};
+        utimensat(AT_FDCWD, (staged / "f").c_str(), times, AT_SYMLINK_NOFOLLOW);
+        utimensat(AT_FDCWD, staged.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        fs::path file = fs::path(dir.path()) / name;
+        pkg::write_package(spec, file);
+        return read_file(file);
+    };
+    std::string early = at(1500000000, "early.pkg");
+    std::string early_again = at(1500000000, "early-again.pkg");
+    std::string other = at(1500000001, "other.pkg");
+    EXPECT_TRUE(early == early_again);
+    EXPECT_FALSE(early == other) << "an mtime before the epoch must be kept";
 }
 
 TEST(Package, MtimesAreClampedToSourceDateEpoch) {
@@ -153,7 +218,69 @@ TEST(Package, WriterRefusesMissingConfigFile) {
     fs::path staged = fs::path(dir.path()) / "s";
     fs::create_directories(staged);
     auto spec = spec_for(staged);
+    try {
+        pkg::write_package(spec, fs::path(dir.path()) / "p.pkg.tar.zst");
+        FAIL() << "no error";
+    } catch (const pkg::Error& e) {
+        EXPECT_STREQ(e.what(), "configuration file etc/tool.conf is not a regular file of the staged tree");
+    }
+    fs::create_directories(staged / "etc/tool.conf");  // a directory is not a configuration file either
     EXPECT_THROW(pkg::write_package(spec, fs::path(dir.path()) / "p.pkg.tar.zst"), pkg::Error);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(Package, WriterRefusesUpFrontWhatTheReaderWould) {
+    pkgtest::ScratchDir dir;
+    fs::path staged = fs::path(dir.path()) / "s";
+    fs::create_directories(staged);
+    for (int i = 0; i < 10; ++i) std::ofstream(staged / ("file-" + std::to_string(i))) << i;
+    auto spec = spec_for(staged);
+    spec.config_files.clear();
+    fs::path out = fs::path(dir.path()) / "p.pkg.tar.zst";
+    spec.limits.entries = 9;
+    try {
+        pkg::write_package(spec, out);
+        FAIL() << "no error";
+    } catch (const pkg::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("holds more than 9 entries"), std::string::npos) << e.what();
+    }
+    spec.limits = {};
+    spec.limits.manifest_bytes = 1000;
+    try {
+        pkg::write_package(spec, out);
+        FAIL() << "no error";
+    } catch (const pkg::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("more than the 1000 pkg-package(5) allows"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(fs::exists(out));
+    spec.limits = {};
+    pkg::write_package(spec, out);
+    spec.limits.manifest_bytes = 1000;
+    EXPECT_THROW(pkg::read_package_manifest(out, spec.limits), pkg::PackageError);
+}
+
+// pkg-package(5)'s limits agree: the most entries a package may hold, with
+// paths of 150 bytes each (as the page says), make a manifest within its cap.
+TEST(Package, TheEntryLimitFitsTheManifestCap) {
+    pkg::PackageLimits limits;
+    pkg::PackageManifest m;
+    m.name = "big";
+    m.version = "1";
+    m.arch = "any";
+    std::size_t empty = m.to_json().size();
+    // Every entry has the same length, so 1,000 of them measure them all.
+    for (std::uint64_t i = 0; i < 1000; ++i) {
+        pkg::PackageEntry e;
+        e.path = fmt::format("usr/share/texmf-dist/fonts/type1/public/some-font-family/variant-{:08}.pfb", i);
+        e.path += std::string(150 - e.path.size(), 'x');
+        e.mode = 0644;
+        e.size = 123456789;
+        e.sha256 = std::string(64, 'a');
+        m.entries.push_back(std::move(e));
+    }
+    std::size_t thousand = m.to_json().size() - empty;
+    EXPECT_LE(empty + thousand * (limits.entries / 1000), limits.manifest_bytes);
 }
 
 TEST(Package, ValidTestPackageIsAccepted) {

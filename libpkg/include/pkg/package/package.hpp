@@ -18,7 +18,7 @@ inline constexpr const char* kManifestName = "+MANIFEST";
 
 /// Limits a reader enforces (pkg-package(5), THE ARCHIVE).
 struct PackageLimits {
-    std::uint64_t manifest_bytes = 16ull << 20;
+    std::uint64_t manifest_bytes = 64ull << 20;
     std::uint64_t entries = 200000;
     std::uint64_t file_bytes = 64ull << 30;
     std::uint64_t total_bytes = 256ull << 30;
@@ -70,6 +70,11 @@ class PKG_API PackageError : public Error {
 public:
     PackageError(ErrorKind kind, const std::string& package, const std::string& member, const std::string& rule);
     const std::string& member() const noexcept { return where().member; }
+    /// The rule alone, without the package and member.
+    const std::string& detail() const noexcept { return detail_; }
+
+private:
+    std::string detail_;
 };
 
 /// Checks a member name: relative, no "./", no "." or ".." or empty

@@ -15,6 +15,8 @@ struct PackageSpec {
     /// Everything of the manifest but its entries, which the writer makes.
     PackageManifest metadata;
     std::vector<std::string> config_files;  ///< paths in the staged tree
+    /// The reader's limits: the writer refuses up front a package they would refuse.
+    PackageLimits limits;
 };
 
 /// Writes the package of `spec` to `output` (a file, written under a
