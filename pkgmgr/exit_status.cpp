@@ -1,5 +1,6 @@
 #include "exit_status.hpp"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "ports_view.hpp"
@@ -38,6 +39,14 @@ int report_error(const std::exception& error, bool json, const Style& style, std
         kind = e->kind();
         hint = e->hint();
         where = e->where();
+    } else if (auto* f = dynamic_cast<const std::filesystem::filesystem_error*>(&error)) {
+        // A safety net: libpkg turns these into pkg errors; one that slips
+        // through still names the path and the reason, not "internal error".
+        kind = pkg::errno_kind(f->code().value());
+        where.path = f->path1().string();
+        std::string what = f->what();
+        if (what.rfind("filesystem error: ", 0) == 0) what.erase(0, 18);
+        message = shorten_paths(what);
     } else if (dynamic_cast<const std::bad_alloc*>(&error)) {
         message = "out of memory";
     } else {

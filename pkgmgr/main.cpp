@@ -73,7 +73,9 @@ pkg::Config load(const GlobalOptions& g) {
     sources.environment = pkg::current_environment();
     if (!g.root.empty()) sources.command_line["root"] = {g.root};
     if (!g.ports.empty()) sources.command_line["ports"] = g.ports;
-    sources.working_directory = std::filesystem::current_path();
+    std::error_code ec;
+    sources.working_directory = std::filesystem::current_path(ec);
+    if (ec) throw pkg::SystemError(ec.value(), "cannot find the working directory");
     return pkg::load_config(sources);
 }
 

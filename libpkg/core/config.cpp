@@ -124,7 +124,7 @@ struct Layers {
 
 void read_file(const fs::path& file, Layers& layers) {
     std::istringstream in(read_text_file(file, "configuration file"));
-    fs::path base = fs::absolute(file).parent_path();
+    fs::path base = file.parent_path();  // absolute: load_config made it so
     std::map<std::string, int> seen;
     std::string line;
     int number = 0;
@@ -182,9 +182,11 @@ Config load_config(const ConfigSources& sources) {
             file = sources.working_directory / it->second;
         }
     }
+    if (file && file->is_relative()) file = sources.working_directory / *file;
+    std::error_code ec;
     if (file) {
         read_file(*file, layers);
-    } else if (!sources.default_file.empty() && fs::exists(sources.default_file)) {
+    } else if (!sources.default_file.empty() && fs::exists(fs::symlink_status(sources.default_file, ec))) {
         file = sources.default_file;
         read_file(*file, layers);
     }

@@ -38,7 +38,8 @@ void check_patches(const Port& port, ProblemList& problems) {
             if (!in_this_list.insert(ref.file).second) {
                 problems.error(ref.span, "patch '{}' is listed twice", ref.file);
             }
-            if (!fs::is_regular_file(port.dir / "patches" / ref.file)) {
+            std::error_code ec;
+            if (!fs::is_regular_file(fs::status(port.dir / "patches" / ref.file, ec))) {
                 problems.error(ref.span, "patch '{}' is listed but patches/{} does not exist", ref.file, ref.file);
             }
         }
@@ -85,7 +86,8 @@ std::vector<Problem> lint_port(const Resolver& resolver, const PortRead& read) {
         if (c.name == port.name) problems.error(c.span, "{} conflicts with itself", port.name);
     }
     check_patches(port, problems);
-    bool has_script = fs::is_regular_file(port.dir / "build");
+    std::error_code ec;
+    bool has_script = fs::is_regular_file(fs::status(port.dir / "build", ec));
     if (port.build.style == "custom" && !has_script) {
         problems.error({}, "the custom build style needs a 'build' script beside port.json");
     }

@@ -138,3 +138,18 @@ TEST(Cli, ColourFollowsConfigAndNoColor) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, ARemovedWorkingDirectoryIsAnErrorNotACrash) {
+    pkgtest::ScratchDir dir;
+    std::string gone = dir.path() + "/gone";
+    std::filesystem::create_directory(gone);
+    auto r = pkgtest::run_process({"/bin/sh", "-c", "cd \"$1\" && rmdir \"$1\" && exec \"$2\" search zlib", "sh", gone,
+                                   pkgtest::pkg_binary()});
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find("error: cannot find the working directory: No such file or directory"), std::string::npos)
+        << r.err;
+}
+
+}  // namespace

@@ -176,3 +176,18 @@ TEST(ReportError, ColourOnlyWhenStyleSaysSo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ReportError, AFilesystemErrorNamesItsPathAndReasonNotInternal) {
+    std::ostringstream out, err;
+    std::filesystem::filesystem_error e("cannot open", std::filesystem::path("/r/x"),
+                                        std::make_error_code(std::errc::permission_denied));
+    EXPECT_EQ(pkgmgr::report_error(e, false, pkgmgr::Style{}, out, err), 8);
+    EXPECT_EQ(err.str(), "error: cannot open: Permission denied [/r/x]\n");
+    out.str("");
+    pkgmgr::report_error(e, true, pkgmgr::Style{}, out, err);
+    EXPECT_EQ(nlohmann::json::parse(out.str())["error"]["path"], "/r/x");
+}
+
+}  // namespace
