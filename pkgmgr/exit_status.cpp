@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "output/escape.hpp"
 #include "ports_view.hpp"
 
 namespace pkgmgr {
@@ -72,8 +73,8 @@ int report_error(const std::exception& error, bool json, const Style& style, std
     auto paint = [&](const char* label) {
         return style.color ? fmt::format("\x1b[1;31m{}\x1b[0m", label) : std::string(label);
     };
-    err << paint("error:") << ' ' << message << '\n';
-    if (!hint.empty()) err << "hint: " << hint << '\n';
+    err << paint("error:") << ' ' << terminal_text(message) << '\n';
+    if (!hint.empty()) err << "hint: " << terminal_text(hint) << '\n';
     err.flush();
     return code;
 }

@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
 #include "context.hpp"
 #include "exit_status.hpp"
+#include "output/escape.hpp"
 #include "output/json_sink.hpp"
 #include "output/text_sink.hpp"
 #include "pkg/cleanup.hpp"
@@ -144,6 +146,9 @@ int run(int argc, char** argv) {
         } else {
             sink = std::make_unique<TextSink>(std::cerr, std::cin, style);
         }
+        // Text on standard output never carries a raw control character.
+        std::optional<TerminalGuard> guard;
+        if (!g.json) guard.emplace(std::cout);
         Context context(g, std::move(config), *sink, std::cout);
         int status = selected->run(context);
         std::cout.flush();

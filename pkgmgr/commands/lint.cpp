@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "context.hpp"
+#include "output/escape.hpp"
 #include "pkg/error.hpp"
 #include "pkg/port/lint.hpp"
 #include "ports_view.hpp"
@@ -52,7 +53,7 @@ public:
         } else {
             for (auto p : problems) {
                 p.file = display_path(p.file);
-                context.out << shorten_paths(p.str()) << '\n';
+                context.out << terminal_text(shorten_paths(p.str())) << '\n';
             }
             context.events.message({pkg::Level::info,
                                     fmt::format("{} port{} checked: {} error{}, {} warning{}", names.size(),

@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "context.hpp"
+#include "output/escape.hpp"
 #include "ports_view.hpp"
 
 namespace pkgmgr {
@@ -40,8 +41,8 @@ public:
                                    {"version", port.full_version()},
                                    {"summary", port.summary}});
             } else {
-                context.out << port.category << '/' << port.name << ' ' << port.full_version() << "\n    "
-                            << port.summary << '\n';
+                context.out << terminal_text(port.category) << '/' << port.name << ' ' << port.full_version()
+                            << "\n    " << terminal_text(port.summary) << '\n';
             }
         }
         if (context.json()) context.print_json({{"results", results}});

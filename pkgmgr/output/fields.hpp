@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "output/escape.hpp"
+
 namespace pkgmgr {
 
 /// Items separated by spaces, or "None" (as pacman -Qi prints).
@@ -18,7 +20,7 @@ inline std::string join_or_none(const std::vector<std::string>& items) {
 
 /// One "Label    : value" line of a details page.
 inline void print_field(std::ostream& out, std::string_view label, std::string_view value, int width) {
-    out << fmt::format("{:<{}}: {}\n", label, width, value);
+    out << fmt::format("{:<{}}: {}\n", label, width, terminal_text(value));
 }
 
 }  // namespace pkgmgr

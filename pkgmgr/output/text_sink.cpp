@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "output/escape.hpp"
+
 namespace pkgmgr {
 namespace {
 
@@ -50,7 +52,7 @@ std::string TextSink::render_bar(const pkg::Progress& event, int width) {
         bar_width = 0;
         label_width = std::max(room - 1, 0);
     }
-    std::string label = event.label;
+    std::string label = terminal_text(event.label);
     if (static_cast<int>(label.size()) > label_width) {
         label = label_width > 3 ? label.substr(0, label_width - 3) + "..." : label.substr(0, label_width);
     }
@@ -100,7 +102,7 @@ void TextSink::progress(const pkg::Progress& event) {
     if (!style_.terminal) {
         if (!event.finished) return;
         std::string amount = format_amount(event.done, event.unit);
-        err_ << event.label << ": " << amount << '\n';
+        err_ << terminal_text(event.label) << ": " << amount << '\n';
         err_.flush();
         return;
     }
@@ -128,11 +130,12 @@ void TextSink::message(const pkg::Message& event) {
     if (static_cast<int>(event.level) < threshold) return;
     std::lock_guard lock(mutex_);
     clear_bars();
+    std::string text = terminal_text(event.text);
     switch (event.level) {
-        case pkg::Level::debug: err_ << paint("debug:", kDim) << ' ' << event.text << '\n'; break;
-        case pkg::Level::info: err_ << event.text << '\n'; break;
-        case pkg::Level::warning: err_ << paint("warning:", kYellow) << ' ' << event.text << '\n'; break;
-        case pkg::Level::error: err_ << paint("error:", kRed) << ' ' << event.text << '\n'; break;
+        case pkg::Level::debug: err_ << paint("debug:", kDim) << ' ' << text << '\n'; break;
+        case pkg::Level::info: err_ << text << '\n'; break;
+        case pkg::Level::warning: err_ << paint("warning:", kYellow) << ' ' << text << '\n'; break;
+        case pkg::Level::error: err_ << paint("error:", kRed) << ' ' << text << '\n'; break;
     }
     draw_bars();
 }
@@ -142,7 +145,7 @@ bool TextSink::ask(const pkg::Question& question) {
     // thinks, so that other threads' progress is not stalled behind stdin.
     std::lock_guard one_question(ask_mutex_);
     const char* choices = question.default_answer ? "[Y/n]" : "[y/N]";
-    std::string prompt = paint("::", kBold) + ' ' + question.text + ' ' + choices + ' ';
+    std::string prompt = paint("::", kBold) + ' ' + terminal_text(question.text) + ' ' + choices + ' ';
     bool answer = question.default_answer;
     if (style_.assume_yes || !style_.interactive) {
         answer = style_.assume_yes || answer;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
@@ -150,6 +152,30 @@ TEST(Cli, ARemovedWorkingDirectoryIsAnErrorNotACrash) {
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_NE(r.err.find("error: cannot find the working directory: No such file or directory"), std::string::npos)
         << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Cli, HostileNamesInTheTreeAndStagedTreeAreEscapedInText) {
+    pkgtest::ScratchDir dir;
+    std::string category = "co\x1b]0;t\x07re\nx";
+    dir.write("ports/" + category + "/a/port.json",
+              R"({"name": "a", "version": "1", "summary": "s", "license": "MIT", "build": {"style": "make"}})");
+    auto r = pkgtest::run_pkg({"--ports", dir.path() + "/ports", "search", "a"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "co\\x1b]0;t\\x07re\\x0ax/a 1-1\n    s\n");
+    auto j = pkgtest::run_pkg({"--json", "--ports", dir.path() + "/ports", "search", "a"});
+    EXPECT_EQ(nlohmann::json::parse(j.out)["results"][0]["category"], category);
+
+    std::string staged = dir.path() + "/staged";
+    std::filesystem::create_directories(staged);
+    std::ofstream(staged + "/evil\x1b[2J\nname") << "x";
+    r = pkgtest::run_pkg({"create", "--from", staged, "--name", "a", "--pkgver", "1", "-o", dir.path()});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("evil\\x1b[2J\\x0aname"), std::string::npos) << r.err;
 }
 
 }  // namespace
