@@ -51,6 +51,12 @@ public:
     /// The most bytes of uncompressed tar the reader will take in all, from
     /// now on: once the manifest is known, what it accounts for.
     virtual void set_budget(std::uint64_t bytes) = 0;
+    /// Receives every uncompressed byte of the tar stream, in order, before
+    /// the tar reader parses it (libpkg checks the stream's structure).
+    virtual void set_tap(void (*tap)(void* context, const char* data, std::size_t size), void* context) = 0;
+    /// After next() returned false: reads the rest of the stream through
+    /// the tap and the budget, so that nothing after the end goes unseen.
+    virtual void drain() = 0;
 };
 
 struct Module {

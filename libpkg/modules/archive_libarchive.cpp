@@ -9,6 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -130,6 +131,10 @@ public:
     }
 
     bool next(Header& h) override {
+        if (!tar_open_) {
+            tar_open_ = true;
+            if (archive_read_open(tar_, this, nullptr, pump, nullptr) != ARCHIVE_OK) fail(tar_);
+        }
         struct archive_entry* e = nullptr;
         int rc = archive_read_next_header(tar_, &e);
         if (rc == ARCHIVE_EOF) return false;
@@ -184,6 +189,29 @@ public:
 
     void set_budget(std::uint64_t bytes) override { budget_ = consumed_ + bytes; }
 
+    void set_tap(void (*tap)(void*, const char*, std::size_t), void* context) override {
+        tap_ = tap;
+        tap_context_ = context;
+    }
+
+    void drain() override {
+        for (;;) {
+            if (consumed_ >= budget_) {
+                // At the budget: one more byte, if there is one, is too many.
+                char byte;
+                la_ssize_t extra = archive_read_data(zstd_, &byte, 1);
+                if (extra < 0) fail(zstd_);
+                if (extra == 0) return;
+                throw Error("more uncompressed data than the manifest accounts for");
+            }
+            auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), budget_ - consumed_));
+            la_ssize_t n = archive_read_data(zstd_, buffer_.data(), want);
+            if (n < 0) fail(zstd_);
+            if (n == 0) return;
+            account(static_cast<std::size_t>(n));
+        }
+    }
+
 private:
     static std::string forbidden(struct archive_entry* e) {
         if (archive_entry_sparse_count(e) > 0) return "a sparse map";
@@ -204,27 +232,43 @@ private:
         return "";
     }
 
+    // The tar reader is opened at the first next(): opening reads ahead,
+    // and every byte must pass the tap, which is set after this returns.
     void open_tar() {
         struct archive_entry* e = nullptr;
         if (archive_read_next_header(zstd_, &e) != ARCHIVE_OK) fail(zstd_);
-        if (archive_read_open(tar_, this, nullptr, pump, nullptr) != ARCHIVE_OK) fail(tar_);
     }
 
     // Feeds the tar reader from the zstd reader, counting every byte.
     static la_ssize_t pump(struct archive* tar, void* self, const void** buffer) {
         auto* r = static_cast<LibarchiveReader*>(self);
-        la_ssize_t n = archive_read_data(r->zstd_, r->buffer_.data(), r->buffer_.size());
+        // Never past the budget, not even to read ahead: the tar reader sees
+        // an error only when it needs a byte the manifest does not account for.
+        if (r->consumed_ >= r->budget_) {
+            archive_set_error(tar, EIO, "more uncompressed data than the manifest accounts for");
+            return -1;
+        }
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(r->buffer_.size(), r->budget_ - r->consumed_));
+        la_ssize_t n = archive_read_data(r->zstd_, r->buffer_.data(), want);
         if (n < 0) {
             archive_set_error(tar, EIO, "%s", archive_error_string(r->zstd_));
             return -1;
         }
-        r->consumed_ += static_cast<std::uint64_t>(n);
-        if (r->consumed_ > r->budget_) {
-            archive_set_error(tar, EIO, "more uncompressed data than the manifest accounts for");
+        try {
+            r->account(static_cast<std::size_t>(n));
+        } catch (const Error& e) {
+            archive_set_error(tar, EIO, "%s", e.what());
             return -1;
         }
         *buffer = r->buffer_.data();
         return n;
+    }
+
+    // Counts bytes against the budget and hands them to the tap.
+    void account(std::size_t n) {
+        consumed_ += n;
+        if (consumed_ > budget_) throw Error("more uncompressed data than the manifest accounts for");
+        if (tap_) tap_(tap_context_, buffer_.data(), n);
     }
 
     // The caller names the package and the member.
@@ -236,6 +280,9 @@ private:
     std::vector<char> buffer_ = std::vector<char>(1 << 16);
     std::uint64_t consumed_ = 0;
     std::uint64_t budget_ = 80ull << 20;  // the manifest's cap and its header, until set_budget
+    bool tar_open_ = false;
+    void (*tap_)(void*, const char*, std::size_t) = nullptr;
+    void* tap_context_ = nullptr;
 };
 
 std::unique_ptr<Writer> open_writer(int fd, const std::string& name) {

@@ -1,6 +1,7 @@
 #include <sys/utsname.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "pkg/dependency.hpp"
@@ -194,6 +195,10 @@ public:
             }
             return true;
         };
+        // The JSON reader would skip a byte-order mark and stop at a NUL,
+        // taking what follows for nothing: pkg-package(5) allows neither.
+        if (text.substr(0, 3) == "\xef\xbb\xbf") fail(kManifestName, "the manifest starts with a byte-order mark");
+        if (text.find('\0') != std::string_view::npos) fail(kManifestName, "NUL byte in the manifest");
         Json j;
         try {
             j = Json::parse(text.begin(), text.end(), callback, false);
@@ -240,7 +245,7 @@ public:
         const Json& entries = key(j, "entries", Json::value_t::array, "the manifest");
         if (entries.size() > limits_.entries) fail(kManifestName, fmt::format("more than {} entries", limits_.entries));
         std::set<std::string> seen;
-        std::set<std::string> files;  // paths of file entries so far, for hard links
+        std::map<std::string, unsigned> files;  // modes of file entries so far, for hard links
         std::uint64_t total = 0;
         std::string previous;
         for (const auto& e : entries) {
@@ -286,7 +291,7 @@ private:
         return true;
     }
 
-    PackageEntry entry(const Json& e, std::set<std::string>& seen, std::set<std::string>& files,
+    PackageEntry entry(const Json& e, std::set<std::string>& seen, std::map<std::string, unsigned>& files,
                        std::uint64_t& total, std::string& previous) const {
         PackageEntry out;
         out.path = string(e, "path", "an entry");
@@ -315,7 +320,7 @@ private:
             if (total > limits_.total_bytes) fail(p, fmt::format("files total more than {} bytes", limits_.total_bytes));
             if (!is_hex(out.sha256, 64)) fail(p, "a file needs a sha256 of 64 lower-case hexadecimal digits");
             if (!out.target.empty()) fail(p, "a file has no target");
-            files.insert(p);
+            files.emplace(p, out.mode);
         } else {
             if (out.size != 0 || !out.sha256.empty()) fail(p, "only files have a size and a sha256");
             if (out.config) fail(p, "only files can be configuration");
@@ -328,8 +333,15 @@ private:
             if (auto problem = check_text(out.target, "the symlink target")) fail(p, *problem);
             if ((out.mode & ~0777u) != 0) fail(p, "a symlink has no setuid/setgid/sticky bits");
         }
-        if (out.type == EntryType::hardlink && !files.count(out.target)) {
-            fail(p, fmt::format("a hard link must name an earlier file of the package, not '{}'", out.target));
+        if (out.type == EntryType::hardlink) {
+            auto target = files.find(out.target);
+            if (target == files.end()) {
+                fail(p, fmt::format("a hard link must name an earlier file of the package, not '{}'", out.target));
+            }
+            // One inode has one mode: a link cannot add setuid to its file.
+            if (out.mode != target->second) {
+                fail(p, fmt::format("a hard link has its file's mode {:04o}, not {:04o}", target->second, out.mode));
+            }
         }
         return out;
     }

@@ -16,6 +16,7 @@
 #include "pkg/module.hpp"
 #include "pkg/package/package_io.hpp"
 #include "pkg/root/safe_root.hpp"
+#include "tar_structure.hpp"
 
 namespace pkg {
 
@@ -50,6 +51,9 @@ public:
 
     PackageManifest run(bool manifest_only = false) {
         archive::Header h;
+        reader_.set_tap([](void* self, const char* data, std::size_t size) {
+            static_cast<TarStructure*>(self)->feed(data, size);
+        }, &structure_);
         reader_.set_budget(limits_.manifest_bytes + kHeaderAllowance);
         if (!next(h)) fail("", "empty archive: the manifest is missing");
         if (h.name != kManifestName) fail(h.name, fmt::format("the first member must be the manifest, {}", kManifestName));
@@ -71,6 +75,12 @@ public:
             ++index;
         }
         if (index < m.entries.size()) fail(m.entries[index].path, "listed in the manifest but not in the package");
+        try {
+            reader_.drain();
+        } catch (const Error& e) {
+            fail("", e.what());
+        }
+        if (auto problem = structure_.end_problem()) fail("", *problem);
         return m;
     }
 
@@ -93,6 +103,7 @@ private:
             fail(current_, current_.empty() ? e.what() : fmt::format("after this member: {}", e.what()));
         }
         if (!more) return false;
+        if (auto problem = structure_.member_problem(headers_++)) fail(h.name, *problem);
         // tar writes a directory as "NAME/"; the slash is not part of the path.
         if (h.type == 'd' && h.name.size() > 1 && h.name.back() == '/') h.name.pop_back();
         std::string what;
@@ -197,6 +208,8 @@ private:
     PackageVisitor& visitor_;
     const PackageLimits& limits_;
     std::string current_;  ///< the member being read, for libarchive's errors
+    TarStructure structure_;
+    std::size_t headers_ = 0;  ///< headers returned so far, the manifest's included
 };
 
 // Writes what the reader hands over below a root, through SafeRoot.

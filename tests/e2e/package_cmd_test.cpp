@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "support/process.hpp"
+#include "support/tar_builder.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -127,11 +128,26 @@ TEST(PackageCommands, DigestMismatchExitsSevenOtherRefusalsOne) {
     fs::copy_file(fs::path(a.path()) / "+MANIFEST", fs::path(b.path()) / "+MANIFEST",
                   fs::copy_options::overwrite_existing);
     std::string tampered = s.dir.path() + "/tampered.pkg.tar.zst";
-    auto pack = pkgtest::run_process({"/usr/bin/tar", "--zstd", "--format=posix", "--owner=0", "--group=0",
-                                      "--numeric-owner", "--mtime=@0", "--pax-option=delete=atime,delete=ctime", "--no-recursion", "-cf", tampered, "-C",
-                                      b.path(), "+MANIFEST", "etc", "etc/hello.conf", "usr", "usr/bin",
-                                      "usr/bin/hello", "usr/bin/hi"});
-    ASSERT_EQ(pack.status, 0) << pack.err;
+    auto slurp = [](const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    fs::path from = b.path();
+    std::vector<pkgtest::TarMember> members;
+    for (std::string name : {"+MANIFEST", "etc", "etc/hello.conf", "usr", "usr/bin", "usr/bin/hello", "usr/bin/hi"}) {
+        pkgtest::TarMember m;
+        m.name = name;
+        struct stat st {};
+        ASSERT_EQ(lstat((from / name).c_str(), &st), 0) << name;
+        m.mode = st.st_mode & 07777;
+        if (S_ISDIR(st.st_mode)) m.type = 'd';
+        else if (S_ISLNK(st.st_mode)) m.type = 'l', m.link = fs::read_symlink(from / name).string();
+        else m.data = slurp(from / name);
+        members.push_back(std::move(m));
+    }
+    std::ofstream(tampered, std::ios::binary) << pkgtest::build_tar(members);
     auto r = pkgtest::run_pkg({"inspect", "--verify", tampered});
     EXPECT_EQ(r.status, 7) << r.err;
     EXPECT_NE(r.err.find("member 'usr/bin/hello': sha256 mismatch: expected "), std::string::npos) << r.err;

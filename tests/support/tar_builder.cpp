@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdio>
+
 #include <stdexcept>
 
 #include "pkg/digest.hpp"
@@ -134,6 +136,64 @@ std::string TestPackage::bytes() const {
     all.insert(all.end(), members.begin(), members.end());
     if (!manifest_first) all.push_back(head);
     return build_tar(all, compression);
+}
+
+std::vector<TarRecord> split_tar(const std::string& raw) {
+    std::vector<TarRecord> out;
+    std::size_t at = 0;
+    while (at + 512 <= raw.size()) {
+        std::string header = raw.substr(at, 512);
+        if (header == std::string(512, '\0')) break;
+        std::uint64_t size = std::stoull(header.substr(124, 12), nullptr, 8);
+        std::uint64_t padded = (size + 511) / 512 * 512;
+        out.push_back({header, raw.substr(at + 512, padded)});
+        at += 512 + padded;
+    }
+    out.push_back({"", raw.substr(std::min(at, raw.size()))});
+    return out;
+}
+
+std::string join_tar(const std::vector<TarRecord>& records) {
+    std::string out;
+    for (const auto& r : records) out += r.header + r.data;
+    return out;
+}
+
+void fix_tar_checksum(std::string& header) {
+    header.replace(148, 8, 8, ' ');
+    unsigned sum = 0;
+    for (unsigned char c : header) sum += c;
+    char field[8];
+    std::snprintf(field, sizeof field, "%06o", sum);
+    header.replace(148, 7, std::string(field, 6) + '\0');
+}
+
+void set_tar_size(std::string& header, std::uint64_t size) {
+    char field[13];
+    std::snprintf(field, sizeof field, "%011llo", static_cast<unsigned long long>(size));
+    header.replace(124, 12, std::string(field, 11) + '\0');
+    fix_tar_checksum(header);
+}
+
+std::string zstd_compress(const std::string& raw) {
+    std::string out;
+    struct archive* a = archive_write_new();
+    archive_write_set_format_raw(a);
+    archive_write_add_filter_zstd(a);
+    archive_write_set_bytes_in_last_block(a, 1);
+    if (archive_write_open(a, &out, nullptr, write_callback, nullptr) != ARCHIVE_OK) {
+        throw std::runtime_error(archive_error_string(a));
+    }
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, "raw");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_size(e, static_cast<la_int64_t>(raw.size()));
+    archive_write_header(a, e);
+    archive_entry_free(e);
+    archive_write_data(a, raw.data(), raw.size());
+    archive_write_close(a);
+    archive_write_free(a);
+    return out;
 }
 
 }  // namespace pkgtest

@@ -51,4 +51,20 @@ struct TestPackage {
 
 std::string sha256(const std::string& data);
 
+/// An uncompressed tar cut into its records: each a 512-byte header and its
+/// padded data; the end marker and what follows it are the last record, a
+/// header-less tail. For crafting what libarchive would not write.
+struct TarRecord {
+    std::string header;  ///< empty for the tail
+    std::string data;
+    char type() const { return header.empty() ? '\0' : header[156]; }
+};
+std::vector<TarRecord> split_tar(const std::string& raw);
+std::string join_tar(const std::vector<TarRecord>& records);
+/// Sets a header's data size (octal) and recomputes its checksum.
+void set_tar_size(std::string& header, std::uint64_t size);
+void fix_tar_checksum(std::string& header);
+/// Compresses bytes as one zstd stream (libarchive's raw writer).
+std::string zstd_compress(const std::string& raw);
+
 }  // namespace pkgtest

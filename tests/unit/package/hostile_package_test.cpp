@@ -383,6 +383,65 @@ std::vector<Hostile> corpus() {
     add_raw("stream_zstd_of_garbage", [] {
         return pkgtest::build_tar({}, pkgtest::Compression::zstd).substr(0, 4) + std::string(64, '\x01');
     }, "corrupt or truncated package");
+    // The tar stream's structure, below what libarchive reports: each member
+    // has its own pax header declaring hdrcharset=BINARY, and nothing follows
+    // the end marker.
+    auto crafted = [&](std::string name, std::function<void(std::vector<pkgtest::TarRecord>&)> craft,
+                       std::string fragment, std::string member) {
+        out.push_back({name, [craft] {
+                           TestPackage p = TestPackage::valid();
+                           p.compression = pkgtest::Compression::none;
+                           auto records = pkgtest::split_tar(p.bytes());
+                           craft(records);
+                           return pkgtest::zstd_compress(pkgtest::join_tar(records));
+                       },
+                       fragment, member, ErrorKind::general});
+    };
+    auto find = [](std::vector<pkgtest::TarRecord>& records, const std::string& name) {
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            const std::string& h = records[i].header;
+            if (!h.empty() && records[i].type() != 'x' && h.substr(0, h.find('\0')) == name) return i;
+        }
+        throw std::runtime_error("no member " + name);
+    };
+    crafted("pax_missing_before_manifest", [&](auto& r) { r.erase(r.begin() + find(r, "+MANIFEST") - 1); },
+            "a plain ustar member: each member needs its own pax header", "+MANIFEST");
+    crafted("pax_missing_before_member", [&](auto& r) { r.erase(r.begin() + find(r, "bin/tool") - 1); },
+            "a plain ustar member: each member needs its own pax header", "bin/tool");
+    crafted("pax_hdrcharset_utf8", [&](auto& r) {
+        auto& pax = r[find(r, "bin/tool") - 1];
+        std::string record = "20 hdrcharset=UTF-8\n";
+        pax.data = record + std::string(512 - record.size(), '\0');
+        pkgtest::set_tar_size(pax.header, record.size());
+    }, "its pax header declares hdrcharset=UTF-8, not BINARY", "bin/tool");
+    crafted("pax_global_header", [&](auto& r) {
+        pkgtest::TarRecord global = r[0];
+        global.header[156] = 'g';
+        pkgtest::fix_tar_checksum(global.header);
+        r.insert(r.begin(), global);
+    }, "a pax global header, which packages may not carry", "+MANIFEST");
+    crafted("stream_second_archive", [&](auto& r) {
+        TestPackage p = TestPackage::valid();
+        p.compression = pkgtest::Compression::none;
+        r.back().data += p.bytes();
+    }, "data after the archive's end marker", "");
+    crafted("stream_garbage_after_end", [&](auto& r) { r.back().data += "garbage"; },
+            "data after the archive's end marker", "");
+    crafted("stream_no_end_marker", [&](auto& r) { r.back().data.clear(); },
+            "the archive lacks its end marker (two zero blocks)", "");
+    add("manifest_nul_and_garbage", [](TestPackage& p) {
+        p.manifest_text = p.manifest.to_json() + std::string(1, '\0') + "{garbage";
+    }, "NUL byte in the manifest", "+MANIFEST");
+    add("manifest_byte_order_mark", [](TestPackage& p) { p.manifest_text = "\xef\xbb\xbf" + p.manifest.to_json(); },
+        "the manifest starts with a byte-order mark", "+MANIFEST");
+    add("manifest_trailing_text", [](TestPackage& p) { p.manifest_text = p.manifest.to_json() + "{}"; },
+        "the manifest is not valid JSON", "+MANIFEST");
+    add("hardlink_mode_differs", [](TestPackage& p) {
+        for (auto& m : p.members) {
+            if (m.name == "bin/tool2") m.mode = 04755;
+        }
+        p.sync();
+    }, "a hard link has its file's mode 0755, not 4755", "bin/tool2");
     // Only zstd is read at all: gzip is not even recognised.
     add("stream_gzip", [](TestPackage& p) { p.compression = pkgtest::Compression::gzip; },
         "corrupt or truncated package", "");
