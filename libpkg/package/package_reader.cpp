@@ -223,7 +223,12 @@ public:
     void begin(const PackageEntry& e) override {
         try {
             switch (e.type) {
-                case EntryType::dir: root_.make_directory(e.path, e.mode); break;
+                case EntryType::dir:
+                    // 0700 until every member is in: a directory of mode 0555
+                    // would refuse its own children to a caller who is not root.
+                    root_.make_directory(e.path, 0700);
+                    directories_.emplace_back(e.path, e.mode);
+                    break;
                 case EntryType::symlink: root_.make_symlink(e.target, e.path); break;
                 case EntryType::hardlink: root_.make_hardlink(e.target, e.path); break;
                 case EntryType::file:
@@ -262,10 +267,23 @@ public:
         }
     }
 
+    /// After the whole package: directory modes, deepest first (members are
+    /// sorted, so in reverse every child comes before its parent).
+    void finish() {
+        for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
+            try {
+                root_.set_mode(it->first, it->second);
+            } catch (const Error& error) {
+                throw PackageError(error.kind(), package_, it->first, error.what());
+            }
+        }
+    }
+
 private:
     SafeRoot root_;
     std::string package_;
     int fd_ = -1;
+    std::vector<std::pair<std::string, unsigned>> directories_;
 };
 
 }  // namespace
@@ -317,7 +335,9 @@ PackageManifest read_package_memory(const void* data, std::size_t size, const st
 
 PackageManifest extract_package(const std::filesystem::path& file, const std::filesystem::path& root) {
     Extractor extractor(root, file.string());
-    return read_package(file, extractor);
+    PackageManifest m = read_package(file, extractor);
+    extractor.finish();
+    return m;
 }
 
 }  // namespace pkg

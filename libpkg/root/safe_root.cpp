@@ -39,6 +39,7 @@ SafeRoot::~SafeRoot() {
 }
 
 int SafeRoot::open_parent(const std::string& path, std::string& name) const {
+    if (path.empty() || path.front() == '/') throw Error("'{}': not a name below the root", path);
     size_t slash = path.rfind('/');
     name = slash == std::string::npos ? path : path.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") throw Error("{}: not a name below the root", path);
@@ -79,6 +80,15 @@ void SafeRoot::make_directory(const std::string& path, unsigned mode) {
         return;
     }
     throw SystemError(err, root_ / path, "cannot create directory {}/{}", root_.string(), path);
+}
+
+void SafeRoot::set_mode(const std::string& path, unsigned mode) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    Fd target{::openat(parent.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
+    if (target.fd < 0 || ::fchmod(target.fd, mode & 07777) != 0) {
+        throw SystemError(errno, root_ / path, "cannot set the mode of {}/{}", root_.string(), path);
+    }
 }
 
 int SafeRoot::create_file(const std::string& path, unsigned mode) {

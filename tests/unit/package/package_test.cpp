@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -303,6 +306,63 @@ TEST(Package, FileNameSpellsTheEpochWithAComma) {
     m.version = "1.2.13";
     m.arch = "any";
     EXPECT_EQ(m.file_name(), "zlib-1.2.13-1-any.pkg.tar.zst");
+}
+
+}  // namespace
+
+namespace {
+
+// Runs `body` as an unprivileged user: in a child that drops to nobody when
+// this process is root, else in a child as it is. Returns the child's status.
+int as_unprivileged(const std::function<int()>& body) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+                               setresuid(65534, 65534, 65534) != 0)) {
+            _exit(100);
+        }
+        int status = 101;
+        try {
+            status = body();
+        } catch (const std::exception& e) {
+            fprintf(stderr, "%s\n", e.what());
+        }
+        _exit(status);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(Package, AnUnprivilegedUserExtractsAReadOnlyDirectoryWithItsChildren) {
+    pkgtest::ScratchDir dir;
+    fs::permissions(dir.path(), fs::perms(0777));
+    fs::path staged = fs::path(dir.path()) / "s";
+    fs::create_directories(staged / "usr/share/ro/deeper");
+    std::ofstream(staged / "usr/share/ro/file") << "x";
+    std::ofstream(staged / "usr/share/ro/deeper/file") << "y";
+    fs::permissions(staged / "usr/share/ro/deeper", fs::perms(0555));
+    fs::permissions(staged / "usr/share/ro", fs::perms(0555));
+    auto spec = spec_for(staged);
+    spec.config_files.clear();
+    fs::path file = fs::path(dir.path()) / "p.pkg.tar.zst";
+    pkg::write_package(spec, file);
+    fs::permissions(file, fs::perms(0644));
+    fs::path root = fs::path(dir.path()) / "root";
+    int status = as_unprivileged([&] {
+        fs::create_directories(root);
+        pkg::extract_package(file, root);
+        return 0;
+    });
+    ASSERT_EQ(status, 0);
+    struct stat ro {}, deeper {};
+    ASSERT_EQ(lstat((root / "usr/share/ro").c_str(), &ro), 0);
+    ASSERT_EQ(lstat((root / "usr/share/ro/deeper").c_str(), &deeper), 0);
+    EXPECT_EQ(ro.st_mode & 07777, 0555u);
+    EXPECT_EQ(deeper.st_mode & 07777, 0555u);
+    EXPECT_EQ(read_file(root / "usr/share/ro/deeper/file"), "y");
+    fs::permissions(root / "usr/share/ro/deeper", fs::perms(0755));  // so that the scratch directory can go
+    fs::permissions(root / "usr/share/ro", fs::perms(0755));
 }
 
 }  // namespace

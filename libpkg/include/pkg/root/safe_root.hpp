@@ -21,6 +21,8 @@ public:
 
     /// Creates a directory, or accepts one already there (not a symlink to one).
     void make_directory(const std::string& path, unsigned mode);
+    /// Sets the mode of a directory or file (never through a symlink).
+    void set_mode(const std::string& path, unsigned mode);
     /// Creates a new file (O_EXCL) and returns its descriptor, mode applied exactly.
     int create_file(const std::string& path, unsigned mode);
     void make_symlink(const std::string& target, const std::string& path);
