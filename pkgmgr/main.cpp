@@ -52,11 +52,18 @@ private:
     CLI::App& app_;
 };
 
-void add_global_options(CLI::App& app, GlobalOptions& g) {
-    app.add_option("--root", g.root, "Act on the system installed under DIR (default /)")
+struct GivenOptions {
+    CLI::Option* root = nullptr;
+    CLI::Option* config = nullptr;
+    CLI::Option* ports = nullptr;
+};
+
+GivenOptions add_global_options(CLI::App& app, GlobalOptions& g) {
+    GivenOptions given;
+    given.root = app.add_option("--root", g.root, "Act on the system installed under DIR (default /)")
         ->type_name("DIR");
-    app.add_option("--config", g.config, "Read configuration from FILE")->type_name("FILE");
-    app.add_option("--ports", g.ports, "Ports directory; repeat for overlays, first wins")
+    given.config = app.add_option("--config", g.config, "Read configuration from FILE")->type_name("FILE");
+    given.ports = app.add_option("--ports", g.ports, "Ports directory; repeat for overlays, first wins")
         ->type_name("DIR")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -66,15 +73,41 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
     app.add_flag("-y,--yes", g.yes, "Answer yes to every question");
     app.add_flag("--no-wait", g.no_wait, "Fail with exit status 4 instead of waiting for a lock");
     app.add_flag("--version", g.version, "Print pkg's version and exit");
+    return given;
 }
 
-pkg::Config load(const GlobalOptions& g) {
+// "--name=" with nothing after the '=' is the option with an empty value;
+// CLI11 would take the next argument as its value instead.
+std::vector<std::string> split_empty_values(int argc, char** argv) {
+    std::vector<std::string> out;
+    for (int i = 0; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--") {
+            out.insert(out.end(), argv + i, argv + argc);
+            break;
+        }
+        if (arg.size() > 3 && arg.starts_with("--") && arg.back() == '=' && arg.find('=') == arg.size() - 1) {
+            out.emplace_back(arg.substr(0, arg.size() - 1));
+            out.emplace_back();
+            continue;
+        }
+        out.emplace_back(arg);
+    }
+    return out;
+}
+
+pkg::Config load(const GlobalOptions& g, const GivenOptions& given) {
     pkg::ConfigSources sources;
-    if (!g.config.empty()) sources.config_file = g.config;
+    // An option given on the command line always wins, an empty value too:
+    // it is refused, as an empty value is from every other source.
+    if (given.config->count() > 0) {
+        if (g.config.empty()) throw pkg::UsageError("--config: an empty file name");
+        sources.config_file = g.config;
+    }
     sources.default_file = PKG_DEFAULT_CONFIG;
     sources.environment = pkg::current_environment();
-    if (!g.root.empty()) sources.command_line["root"] = {g.root};
-    if (!g.ports.empty()) sources.command_line["ports"] = g.ports;
+    if (given.root->count() > 0) sources.command_line["root"] = {g.root};
+    if (given.ports->count() > 0) sources.command_line["ports"] = g.ports;
     std::error_code ec;
     sources.working_directory = std::filesystem::current_path(ec);
     if (ec) throw pkg::SystemError(ec.value(), "cannot find the working directory");
@@ -109,7 +142,7 @@ int run(int argc, char** argv) {
     // called "config"), not a second command.
     app.require_subcommand(0, 1);
     app.footer("Run 'pkg COMMAND --help' for a command's options; see pkg(8).");
-    add_global_options(app, g);
+    GivenOptions given = add_global_options(app, g);
     std::vector<std::pair<CLI::App*, Command*>> subcommands;
     for (auto& command : commands) {
         CLI::App* sub = app.add_subcommand(std::string(command->name()), std::string(command->summary()));
@@ -120,7 +153,9 @@ int run(int argc, char** argv) {
 
     Style plain = detect_style(pkg::ColorMode::automatic, 0, false);
     try {
-        app.parse(argc, argv);
+        std::vector<std::string> args = split_empty_values(argc, argv);
+        std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11 takes them in reverse, argv[0] left out
+        app.parse(reversed);
     } catch (const CLI::Success& e) {
         return app.exit(e);  // --help: printed on stdout, exit 0
     } catch (const CLI::ParseError& e) {
@@ -137,7 +172,7 @@ int run(int argc, char** argv) {
     }
     try {
         if (!selected) throw pkg::with_hint(pkg::UsageError("no command given"), "see 'pkg --help'");
-        pkg::Config config = load(g);
+        pkg::Config config = load(g, given);
         Style style = detect_style(config.color, g.verbosity(), g.yes);
         plain = style;
         std::unique_ptr<pkg::EventSink> sink;

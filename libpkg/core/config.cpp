@@ -212,7 +212,8 @@ Config load_config(const ConfigSources& sources) {
         auto fail = [&](const std::string& why) { throw UsageError("--{}: {}", name, why); };
         std::vector<std::string> words;
         for (const auto& v : values) {
-            auto parts = split(v, key->type == Type::paths ? ":" : "\n");
+            // Split as the environment's value is: the same text means the same thing.
+            auto parts = split(v, key->type == Type::paths ? ":" : " \t");
             words.insert(words.end(), parts.begin(), parts.end());
         }
         layers.settings[name] =
@@ -228,6 +229,7 @@ Config load_config(const ConfigSources& sources) {
     config.build_dir = s["build-dir"].words[0];
     config.profiles_dir = s["profiles-dir"].words[0];
     unsigned jobs = static_cast<unsigned>(std::stoul(s["jobs"].words[0]));
+    config.jobs_setting = jobs;
     config.jobs = jobs == 0 ? cpu_count() : jobs;
     config.assume_installed = s["assume-installed"].words;
     const std::string& color = s["color"].words[0];
@@ -282,7 +284,7 @@ std::string config_value(const Config& config, const std::string& key) {
     if (key == "packages-dir") return config.packages_dir.string();
     if (key == "build-dir") return config.build_dir.string();
     if (key == "profiles-dir") return config.profiles_dir.string();
-    if (key == "jobs") return std::to_string(config.jobs);
+    if (key == "jobs") return std::to_string(config.jobs_setting);
     if (key == "assume-installed") return join(config.assume_installed);
     if (key == "color") {
         return config.color == ColorMode::always  ? "always"

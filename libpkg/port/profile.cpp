@@ -12,8 +12,13 @@
 namespace pkg {
 
 const std::vector<std::string>& Profile::ports_of(int stage) const {
-    auto it = stages.find(stage);
-    return it == stages.end() ? ports : it->second;
+    // A stage that is not listed rebuilds what the stage before it did:
+    // stage 2 must rebuild stage 1's ports for the fixed point to compare
+    // them. Only when no stage up to it is listed does it take every port.
+    for (int s = stage; s >= 1; --s) {
+        if (auto it = stages.find(s); it != stages.end()) return it->second;
+    }
+    return ports;
 }
 
 Profile read_profile(const std::filesystem::path& dir, const std::string& name) {

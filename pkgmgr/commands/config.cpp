@@ -32,6 +32,7 @@ public:
             for (const auto& key : keys) {
                 settings[key] = {{"value", json_value(config, key)},
                                  {"origin", config.origin.at(key)}};
+                if (key == "jobs") settings[key]["effective"] = config.jobs;
             }
             nlohmann::ordered_json file =
                 config.file ? nlohmann::ordered_json(config.file->string()) : nlohmann::ordered_json();
@@ -42,6 +43,9 @@ public:
             std::string value = pkg::config_value(config, key);
             std::string line = all ? key + " = " + value : value;
             if (origin_) line += "  # " + config.origin.at(key);
+            if (key == "jobs" && config.jobs_setting == 0 && all) {
+                line += fmt::format("{} one per CPU: {}", origin_ ? "," : "  #", config.jobs);
+            }
             context.out << line << '\n';
         }
         return 0;
@@ -55,7 +59,7 @@ private:
             return list;
         }
         if (key == "assume-installed") return config.assume_installed;
-        if (key == "jobs") return config.jobs;
+        if (key == "jobs") return config.jobs_setting;
         return pkg::config_value(config, key);
     }
 

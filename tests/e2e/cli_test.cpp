@@ -1,6 +1,7 @@
 // Runs the real pkg binary: options, output, JSON, exit codes.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -176,6 +177,56 @@ TEST(Cli, HostileNamesInTheTreeAndStagedTreeAreEscapedInText) {
     EXPECT_EQ(r.status, 1);
     EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("evil\\x1b[2J\\x0aname"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Cli, AnEmptyValueWithEqualsDoesNotSwallowTheNextArgument) {
+    auto r = pkgtest::run_pkg({"--root=", "config", "root"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "error: --root: 'root' takes exactly one value, got 0\n");
+    r = pkgtest::run_pkg({"--root=/srv/target", "config", "root"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "/srv/target\n");
+    r = pkgtest::run_pkg({"--config=", "config", "root"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "error: --config: an empty file name\n");
+}
+
+TEST(Cli, TheCommandLineWinsAndMeansWhatTheEnvironmentMeans) {
+    pkgtest::ProcessOptions env;
+    env.set_env["PKGMGR_ROOT"] = "/from/environment";
+    // An explicit empty --root is not silently dropped in favour of the environment.
+    auto r = pkgtest::run_pkg({"--root", "", "config", "root"}, env);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "error: --root: 'root' takes exactly one value, got 0\n");
+    r = pkgtest::run_pkg({"--root", "/from/command/line", "config", "root"}, env);
+    EXPECT_EQ(r.out, "/from/command/line\n");
+    // A value with a space is refused from both, as pkg.conf(5) says.
+    r = pkgtest::run_pkg({"--root", "/a b", "config", "root"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "error: --root: 'root' takes exactly one value, got 2\n");
+    pkgtest::ProcessOptions spaced;
+    spaced.set_env["PKGMGR_ROOT"] = "/a b";
+    r = pkgtest::run_pkg({"config", "root"}, spaced);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.err, "error: environment variable PKGMGR_ROOT: 'root' takes exactly one value, got 2\n");
+}
+
+TEST(Cli, JobsShowsTheSettingAndWhatItMeans) {
+    pkgtest::ScratchDir dir;
+    std::string conf = dir.write("pkg.conf", "ports = ports\n");
+    auto r = pkgtest::run_pkg({"--config", conf, "config", "jobs"});
+    EXPECT_EQ(r.out, "0\n");  // pkg.conf(5): the default is 0, one job per CPU
+    r = pkgtest::run_pkg({"--config", conf, "--json", "config", "jobs"});
+    auto jobs = nlohmann::json::parse(r.out)["settings"]["jobs"];
+    EXPECT_EQ(jobs["value"], 0);
+    EXPECT_EQ(jobs["effective"], static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+    std::string four = dir.write("four.conf", "ports = ports\njobs = 4\n");
+    r = pkgtest::run_pkg({"--config", four, "--json", "config", "jobs"});
+    EXPECT_EQ(nlohmann::json::parse(r.out)["settings"]["jobs"]["effective"], 4);
 }
 
 }  // namespace

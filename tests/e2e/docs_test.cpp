@@ -25,7 +25,26 @@ TEST_P(ManPage, PassesMandocLint) {
     EXPECT_EQ(r.out + r.err, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Pages, ManPage, ::testing::Values("pkg.8", "pkg.conf.5", "port.5", "pkg-package.5"));
+// On a macro line a double quote delimits arguments and is not printed:
+// JSON shown by .Dl or .Ql needs \(dq. The rendering shows what survives.
+TEST_P(ManPage, JsonOnMacroLinesKeepsItsQuotes) {
+    std::string page = pkgtest::source_dir() + "/man/" + GetParam();
+    std::istringstream text(read(page));
+    std::string line;
+    int number = 0;
+    while (std::getline(text, line)) {
+        ++number;
+        bool macro = line.rfind(".Dl ", 0) == 0 || line.rfind(".Ql ", 0) == 0;
+        if (macro && line.find('{') != std::string::npos) {
+            EXPECT_EQ(line.find('"'), std::string::npos) << GetParam() << ":" << number << ": " << line;
+        }
+    }
+    auto r = pkgtest::run_process({"/usr/bin/mandoc", "-T", "utf8", page});
+    EXPECT_EQ(r.out.find("\u2018x86_64, \u2018"), std::string::npos) << "a nested quote macro garbles a list";
+}
+
+INSTANTIATE_TEST_SUITE_P(Pages, ManPage,
+                         ::testing::Values("pkg.8", "pkg.conf.5", "port.5", "pkg-package.5", "pkg-bootstrap.8"));
 
 std::vector<std::string> commands_in_help() {
     auto r = pkgtest::run_pkg({"--help"});

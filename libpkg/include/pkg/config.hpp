@@ -21,7 +21,8 @@ struct Config {
     std::filesystem::path packages_dir;        ///< built packages
     std::filesystem::path build_dir;           ///< scratch space for builds
     std::filesystem::path profiles_dir;        ///< bootstrap profiles (NAME.json)
-    unsigned jobs = 1;
+    unsigned jobs = 1;          ///< in effect: one per CPU when the setting is 0
+    unsigned jobs_setting = 0;  ///< as configured, 0 to 4096
     std::vector<std::string> assume_installed;  ///< provided by the host, outside pkg
     std::map<std::string, std::string> providers;  ///< virtual name -> chosen port
     ColorMode color = ColorMode::automatic;

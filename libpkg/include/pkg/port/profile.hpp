@@ -20,7 +20,8 @@ struct PKG_API Profile {
     std::filesystem::path file;
     std::map<std::string, std::pair<int, int>> positions;  ///< line and column of each name in 'ports'
 
-    /// The ports of `stage` (0: all of them).
+    /// The ports of `stage` (0: all of them); a stage that is not listed
+    /// takes the nearest listed stage before it, else all of them.
     const std::vector<std::string>& ports_of(int stage) const;
 };
 
