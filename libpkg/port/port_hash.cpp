@@ -101,10 +101,10 @@ const std::string& PortHasher::hash(const Port& target) {
     };
     auto frame = [&](const Port& port) {
         Frame f{&port, {}};
-        for (const auto& d : port.depends) {
-            if (d.kind != DependencyKind::host && d.kind != DependencyKind::build) continue;
-            Resolution r = resolver_.resolve(d, port);
-            f.deps.emplace_back(r.port ? r.port->name : d.name, r.port);
+        for (const Dependency* d : port.counted_depends()) {
+            if (d->kind != DependencyKind::host && d->kind != DependencyKind::build) continue;
+            Resolution r = resolver_.resolve(*d, port);
+            f.deps.emplace_back(r.port ? r.port->name : d->name, r.port);
         }
         return f;
     };

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "pkg/error.hpp"
@@ -443,6 +444,21 @@ std::vector<const Dependency*> Port::depends_of(DependencyKind kind) const {
     std::vector<const Dependency*> out;
     for (const auto& d : depends) {
         if (d.kind == kind) out.push_back(&d);
+    }
+    return out;
+}
+
+std::vector<const Dependency*> Port::counted_depends() const {
+    std::vector<const Dependency*> out;
+    std::set<std::pair<std::string, DependencyKind>> seen;
+    auto add = [&](const Dependency& d) {
+        if (seen.emplace(d.name, d.kind).second) out.push_back(&d);
+    };
+    for (const auto& d : depends) add(d);
+    for (const auto& s : sources) {
+        for (const auto& a : s.alternatives) {
+            for (const auto& d : a.host_depends) add(d);
+        }
     }
     return out;
 }

@@ -92,9 +92,9 @@ std::vector<const Port*> Resolver::closure(std::vector<const Port*> pending) con
 
 std::vector<const Port*> Resolver::build_closure(const Port& port) const {
     std::vector<const Port*> start;
-    for (const auto& d : port.depends) {
-        if (d.kind != DependencyKind::host && d.kind != DependencyKind::build) continue;
-        if (const Port* p = resolve(d, port).port) start.push_back(p);
+    for (const Dependency* d : port.counted_depends()) {
+        if (d->kind != DependencyKind::host && d->kind != DependencyKind::build) continue;
+        if (const Port* p = resolve(*d, port).port) start.push_back(p);
     }
     return closure(start);
 }
@@ -114,7 +114,8 @@ std::vector<const Port*> Resolver::build_order(const std::vector<const Port*>& t
     std::map<const Port*, State> state;
     struct Frame {
         const Port* port;
-        std::size_t next = 0;  // the next of port->depends to visit
+        std::vector<const Dependency*> depends;  // what counts, alternatives' host dependencies included
+        std::size_t next = 0;                     // the next of them to visit
     };
     std::vector<Frame> stack;
     std::vector<const Port*> order;
@@ -122,7 +123,7 @@ std::vector<const Port*> Resolver::build_order(const std::vector<const Port*>& t
         auto it = state.find(port);
         if (it == state.end()) {
             state[port] = State::visiting;
-            stack.push_back({port});
+            stack.push_back({port, port->counted_depends()});
             return;
         }
         if (it->second == State::done) return;
@@ -135,8 +136,8 @@ std::vector<const Port*> Resolver::build_order(const std::vector<const Port*>& t
         enter(target);
         while (!stack.empty()) {
             Frame& top = stack.back();
-            if (top.next < top.port->depends.size()) {
-                const Dependency& d = top.port->depends[top.next++];
+            if (top.next < top.depends.size()) {
+                const Dependency& d = *top.depends[top.next++];
                 if (d.kind == DependencyKind::check) continue;
                 if (const Port* p = resolve(d, *top.port).port) enter(p);  // itself: a cycle
                 continue;
@@ -155,10 +156,10 @@ std::vector<const Port*> Resolver::reverse_dependencies(const std::string& name)
         const PortRead* read = tree_.find(candidate);
         if (!read->port) continue;  // unreadable: lint's business
         const Port& port = *read->port;
-        for (const auto& d : port.depends) {
+        for (const Dependency* d : port.counted_depends()) {
             const Port* target = nullptr;
             try {
-                target = resolve(d, port).port;
+                target = resolve(*d, port).port;
             } catch (const Error&) {
                 continue;  // unresolvable: lint's business, not a reverse dependency
             }

@@ -79,7 +79,8 @@ private:
             Json entry = {{"name", port->name}};
             Json deps = Json::array();
             if (!context.json() && targets.size() > 1) context.out << port->name << ":\n";
-            for (const auto& d : port->depends) {
+            for (const pkg::Dependency* dep : port->counted_depends()) {
+                const pkg::Dependency& d = *dep;
                 pkg::Resolution r = view.resolver().resolve(d, *port);
                 Json resolved = r.port ? Json(r.port->name) : Json();
                 deps.push_back({{"kind", pkg::kind_name(d.kind)},
@@ -124,7 +125,8 @@ private:
         bool repeat = shown.count(port.name) > 0;
         shown.insert(port.name);
         path.push_back(port.name);
-        for (const auto& d : port.depends) {
+        for (const pkg::Dependency* dep : port.counted_depends()) {
+            const pkg::Dependency& d = *dep;
             pkg::Resolution r = view.resolver().resolve(d, port);
             std::string indent(2 * (depth + 1), ' ');
             Json child = {{"kind", pkg::kind_name(d.kind)}, {"depends", d.str()}};

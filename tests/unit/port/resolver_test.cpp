@@ -56,17 +56,60 @@ TEST(Resolver, AssumeInstalledMeetsWithoutAPort) {
 
 TEST(Resolver, OrderIsDeterministicAndCyclesAreNamed) {
     pkgtest::ScratchDir dir;
-    add_port(dir, "a", R"({"build": ["b"]})");
-    add_port(dir, "b", R"({"run": ["c"]})");
-    add_port(dir, "c", R"({"host": ["a"]})");
+    // A diamond: top needs left and right (in that order), both need base;
+    // check dependencies do not order.
+    add_port(dir, "top", R"({"build": ["left", "right"], "check": ["tester"]})");
+    add_port(dir, "left", R"({"build": ["base"]})");
+    add_port(dir, "right", R"({"host": ["base"], "run": ["rt"]})");
+    add_port(dir, "base", "{}");
+    add_port(dir, "rt", "{}");
+    add_port(dir, "tester", R"({"build": ["top"]})");
     auto tree = pkg::PortsTree::load({dir.path() + "/ports"});
     pkg::Resolver resolver(tree, {});
+    auto order = names(resolver.build_order({&tree.get("top")}));
+    // Dependencies first, in the order the manifest lists them, each once.
+    EXPECT_EQ(order, (std::vector<std::string>{"base", "left", "rt", "right", "top"}));
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(names(resolver.build_order({&tree.get("top")})), order);
+    // Several targets: each once, a later target's new dependencies after the earlier ones.
+    EXPECT_EQ(names(resolver.build_order({&tree.get("right"), &tree.get("left"), &tree.get("base")})),
+              (std::vector<std::string>{"base", "rt", "right", "left"}));
+
+    pkgtest::ScratchDir cyclic;
+    add_port(cyclic, "a", R"({"build": ["b"]})");
+    add_port(cyclic, "b", R"({"run": ["c"]})");
+    add_port(cyclic, "c", R"({"host": ["a"]})");
+    auto loop = pkg::PortsTree::load({cyclic.path() + "/ports"});
+    pkg::Resolver looping(loop, {});
     try {
-        resolver.build_order({&tree.get("b")});
+        looping.build_order({&loop.get("b")});
         FAIL();
     } catch (const pkg::DependencyError& e) {
         EXPECT_STREQ(e.what(), "dependency cycle: b -> c -> a -> b");
     }
+}
+
+TEST(Resolver, AnAlternativesHostDependenciesCountWhereverDependenciesCount) {
+    pkgtest::ScratchDir dir;
+    dir.write("ports/core/make/port.json", R"({"name": "make", "version": "4.3", "summary": "s", "license": "MIT",
+  "sources": [{"url": "https://example.org/make-{version}.tar.gz",
+    "sha256": "e05fdde47c5f7ca45cb697e973894ff4f5d79e13b750ed57d7b66d8defc78e19",
+    "alternatives": [{"debian": {"source": "make-dfsg", "version": "4.3-4.1", "file": "make-dfsg_4.3.orig.tar.gz"},
+      "sha256": "be4c17542578824e745f83bcd2a9ba264206187247cb6a5f5df99b0a9d1f9047",
+      "depends": {"host": ["autoconf", "lib"]}, "prepare": "autoreconf -fi"}]}],
+  "build": {"style": "gnu"}, "depends": {"build": ["lib"]}}
+)");
+    add_port(dir, "autoconf", R"({"run": ["m4"]})");
+    add_port(dir, "m4", "{}");
+    add_port(dir, "lib", "{}");
+    auto tree = pkg::PortsTree::load({dir.path() + "/ports"});
+    pkg::Resolver resolver(tree, {});
+    const pkg::Port& make = tree.get("make");
+    auto counted = make.counted_depends();
+    ASSERT_EQ(counted.size(), 3u);  // build lib, host autoconf, host lib: each name and kind once
+    EXPECT_EQ(counted[1]->name, "autoconf");
+    EXPECT_EQ(names(resolver.build_closure(make)), (std::vector<std::string>{"autoconf", "lib", "m4"}));
+    EXPECT_EQ(names(resolver.build_order({&make})), (std::vector<std::string>{"lib", "m4", "autoconf", "make"}));
+    EXPECT_EQ(names(resolver.reverse_dependencies("autoconf")), (std::vector<std::string>{"make"}));
 }
 
 TEST(Dependency, ParsesConstraints) {

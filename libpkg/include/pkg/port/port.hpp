@@ -94,6 +94,12 @@ struct PKG_API Port {
     /// `[epoch:]version-release`.
     std::string full_version() const;
     std::vector<const Dependency*> depends_of(DependencyKind kind) const;
+    /// Every dependency that counts for closures, the order, reverse
+    /// dependencies and the port hash: the port's own, then the host
+    /// dependencies of its sources' alternatives (a fetch may fall back to
+    /// any of them, and then builds with what it needs), each name and
+    /// kind once.
+    std::vector<const Dependency*> counted_depends() const;
     /// Expands {name}, {version}, {major}, {minor}, {patch} in a template.
     std::string expand(const std::string& templ) const;
 };
