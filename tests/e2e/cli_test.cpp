@@ -96,9 +96,9 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, CliUsage,
     ::testing::Values(UsageCase{{}, "no command given"},
                       UsageCase{{"--bogus"}, "--bogus"},
-                      UsageCase{{"frobnicate"}, "frobnicate"},
-                      UsageCase{{"vercmp", "1"}, "B is required"},
-                      UsageCase{{"vercmp", "1", "2", "3"}, "3"},
+                      UsageCase{{"frobnicate"}, "error: The following argument was not expected: frobnicate\n"},
+                      UsageCase{{"vercmp", "1"}, "error: B is required\n"},
+                      UsageCase{{"vercmp", "1", "2", "3"}, "error: The following argument was not expected: 3\n"},
                       UsageCase{{"--root"}, "--root"}));
 
 TEST(Cli, UsageErrorAsJsonIsAnErrorObjectOnStdout) {

@@ -361,4 +361,20 @@ TEST(PackageCommands, AnInterruptedCreateRemovesItsTemporary) {
     }
 }
 
+TEST(PackageCommands, CreateRemovesItsTemporaryWhenTheRenameFails) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs a file of another user in a sticky directory";
+    Staged s;
+    fs::permissions(s.dir.path(), fs::perms(0755));
+    fs::path out = fs::path(s.dir.path()) / "sticky";
+    fs::create_directory(out);
+    fs::permissions(out, fs::perms(01777));
+    // root's file in a sticky directory: nobody may create beside it, but not replace it.
+    std::ofstream(out / "theirs.pkg.tar.zst") << "not yours";
+    auto r = pkgtest::run_pkg_unprivileged(plain(s, {"-o", (out / "theirs.pkg.tar.zst").string()}));
+    EXPECT_EQ(r.status, 8) << r.err;
+    EXPECT_TRUE(has(r.err, "cannot rename ")) << r.err;
+    EXPECT_TRUE(has(r.err, "Operation not permitted")) << r.err;
+    EXPECT_EQ(names_in(out), (std::vector<std::string>{"theirs.pkg.tar.zst"}));
+}
+
 }  // namespace
