@@ -8,10 +8,18 @@ namespace pkg::json {
 namespace {
 
 constexpr int kMaxDepth = 64;
+// A port's manifest holds a few hundred values, a profile a few thousand;
+// the cap bounds the memory and time every command spends on a hostile one.
+constexpr std::size_t kMaxValues = 100000;
 
 class Parser {
 public:
     Parser(const std::string& file, std::string_view text) : file_(file), text_(text) {}
+
+private:
+    std::size_t values_ = 0;
+
+public:
 
     Value document() {
         skip_space();
@@ -53,6 +61,7 @@ private:
 
     Value value(int depth) {
         if (depth > kMaxDepth) fail("nesting deeper than {} levels", kMaxDepth);
+        if (++values_ > kMaxValues) fail("more than {} values in one document", kMaxValues);
         if (pos_ >= text_.size()) fail("unexpected end of file, expected a value");
         char c = text_[pos_];
         switch (c) {

@@ -46,8 +46,9 @@ struct Member {
     Value value;
 };
 
-/// Parses `text`; a syntax error or a duplicate key throws FileError naming
-/// `file`, the line and the column.
+/// Parses `text`; a syntax error, a duplicate key, nesting deeper than 64
+/// levels or more than 100,000 values throws FileError naming `file`, the
+/// line and the column.
 PKG_API Value parse(const std::string& file, std::string_view text);
 
 /// `text` as a JSON string literal, quotes included.

@@ -116,3 +116,24 @@ TEST(JsonText, QuoteEscapes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(JsonText, ADocumentOfMoreThanAHundredThousandValuesIsRefused) {
+    auto array_of = [](std::size_t n) {
+        std::string text = "[";
+        for (std::size_t i = 0; i < n; ++i) text += i ? ",1" : "1";
+        return text + "]";
+    };
+    EXPECT_EQ(pkg::json::parse("ok.json", array_of(99999)).items.size(), 99999u);  // with the array: 100,000
+    try {
+        pkg::json::parse("big.json", array_of(100000));
+        FAIL() << "no error";
+    } catch (const pkg::FileError& e) {
+        EXPECT_EQ(e.file(), "big.json");
+        EXPECT_EQ(e.line(), 1);
+        EXPECT_EQ(e.detail(), "more than 100000 values in one document");
+    }
+}
+
+}  // namespace
