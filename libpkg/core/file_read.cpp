@@ -12,16 +12,6 @@ namespace pkg {
 
 namespace {
 
-const char* type_name(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISLNK(mode)) return "a symbolic link";
-    return "not a regular file";
-}
-
 struct Fd {
     int fd;
     ~Fd() {
@@ -30,6 +20,17 @@ struct Fd {
 };
 
 }  // namespace
+
+const char* file_type_name(unsigned mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    if (S_ISREG(mode)) return "a regular file";
+    return "of an unknown type";
+}
 
 int open_regular_file(const std::filesystem::path& file, const char* what, bool follow) {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
@@ -47,7 +48,7 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
     struct stat st {};
     if (::fstat(fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
     if (!S_ISREG(st.st_mode)) {
-        Error e("refusing {} {}: it is {}, not a regular file", what, file.string(), type_name(st.st_mode));
+        Error e("refusing {} {}: it is {}, not a regular file", what, file.string(), file_type_name(st.st_mode));
         e.set_path(file.string());
         throw e;
     }

@@ -14,6 +14,7 @@
 #include "package_archive.hpp"
 #include "pkg/cleanup.hpp"
 #include "pkg/digest.hpp"
+#include "pkg/file_read.hpp"
 #include "pkg/package/package_io.hpp"
 
 namespace pkg {
@@ -25,16 +26,6 @@ struct Staged {
     std::string path;  ///< relative
     struct stat st;
 };
-
-const char* type_name(mode_t mode) {
-    if (S_ISDIR(mode)) return "a directory";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISCHR(mode)) return "a character device";
-    if (S_ISBLK(mode)) return "a block device";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISLNK(mode)) return "a symbolic link";
-    return "a regular file";
-}
 
 // Every path below `root`, sorted bytewise, without following symlinks. A
 // directory that cannot be read is named itself; more entries than a
@@ -75,7 +66,7 @@ void check_output(const fs::path& output) {
         throw SystemError(errno, output, "cannot check the output {}", output.string());
     }
     if (!S_ISREG(st.st_mode)) {
-        Error e("refusing to replace {}: it is {}, not a regular file", output.string(), type_name(st.st_mode));
+        Error e("refusing to replace {}: it is {}, not a regular file", output.string(), file_type_name(st.st_mode));
         e.set_path(output.string());
         throw e;
     }
@@ -130,7 +121,7 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
         throw SystemError(errno, spec.staged, "cannot read the staged tree {}", spec.staged.string());
     }
     if (!S_ISDIR(root_st.st_mode)) {
-        Error e("the staged tree {} is {}, not a directory", spec.staged.string(), type_name(root_st.st_mode));
+        Error e("the staged tree {} is {}, not a directory", spec.staged.string(), file_type_name(root_st.st_mode));
         e.set_path(spec.staged.string());
         throw e;
     }
@@ -168,7 +159,7 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
             }
         } else {
             throw Error("{}: {} cannot be packaged (only files, directories and links)", printable_name(full.string()),
-                        type_name(s.st.st_mode));
+                        file_type_name(s.st.st_mode));
         }
         m.entries.push_back(std::move(e));
     }

@@ -132,7 +132,9 @@ namespace {
 // bin/pkg, lib/libpkg.so* and lib/pkg/*.so copied below a fresh directory
 // of mode 755 (RUNPATH is $ORIGIN/../lib), once per test process.
 std::string unprivileged_copy() {
-    static std::string copy = [] {
+    // Never destroyed: the atexit handler below still needs it after static
+    // destructors registered later have run.
+    static const std::string* copy = [] {
         std::string pattern = (fs::temp_directory_path() / "pkg-test-bin-XXXXXX").string();
         if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         fs::path root = pattern;
@@ -144,13 +146,14 @@ std::string unprivileged_copy() {
         for (auto& e : fs::recursive_directory_iterator(root)) {
             if (e.is_directory() && !e.is_symlink()) fs::permissions(e.path(), fs::perms(0755));
         }
+        auto* made = new std::string((root / "bin" / "pkg").string());
         std::atexit([] {
             std::error_code ec;
-            fs::remove_all(fs::path(copy).parent_path().parent_path(), ec);
+            fs::remove_all(fs::path(*copy).parent_path().parent_path(), ec);
         });
-        return (root / "bin" / "pkg").string();
+        return made;
     }();
-    return copy;
+    return *copy;
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ inline constexpr std::size_t kMaxTextFile = std::size_t{4} << 20;
 PKG_API std::string read_text_file(const std::filesystem::path& file, const char* what,
                                    std::size_t max_bytes = kMaxTextFile);
 
+/// What a mode's file type is, for errors: "a directory", "a FIFO", ...
+PKG_API const char* file_type_name(unsigned mode);
+
 /// Opens `file` for reading only when it is a regular file (never blocking
 /// on a FIFO); with `follow` false a symbolic link is refused as well.
 /// Returns the descriptor, owned by the caller. Throws SystemError.
