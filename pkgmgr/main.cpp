@@ -187,7 +187,7 @@ int run(int argc, char** argv) {
         Context context(g, std::move(config), *sink, std::cout);
         int status = selected->run(context);
         std::cout.flush();
-        if (!std::cout) throw pkg::SystemError(errno ? errno : EIO, "cannot write the output");
+        if (!std::cout) throw pkg::SystemError{errno ? errno : EIO, "cannot write the output"};
         return status;
     } catch (const std::exception& e) {
         return report_error(e, g.json, plain, std::cout, std::cerr);

@@ -159,7 +159,7 @@ void read_file(const fs::path& file, Layers& layers) {
         if (!key) fail(fmt::format("unknown key '{}'", name));
         layers.settings[name] = make_setting(*key, split(value, " \t"), base, origin, fail);
     }
-    if (in.bad()) throw SystemError(errno, file, "cannot read configuration file {}", file.string());
+    if (in.bad()) throw SystemError{errno, file, "cannot read configuration file {}", file.string()};
 }
 
 unsigned cpu_count() {

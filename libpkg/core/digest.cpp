@@ -86,7 +86,7 @@ std::string file_digest(const std::filesystem::path& file, DigestAlgorithm algor
         ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw SystemError(errno, file, "cannot read {}", file.string());
+            throw SystemError{errno, file, "cannot read {}", file.string()};
         }
         if (n == 0) break;
         hasher.update(buffer.data(), static_cast<std::size_t>(n));

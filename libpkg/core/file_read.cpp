@@ -42,11 +42,11 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
             e.set_path(file.string());
             throw e;
         }
-        throw SystemError(errno, file, "cannot open {} {}", what, file.string());
+        throw SystemError{errno, file, "cannot open {} {}", what, file.string()};
     }
     Fd guard{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
+    if (::fstat(fd, &st) != 0) throw SystemError{errno, file, "cannot stat {} {}", what, file.string()};
     if (!S_ISREG(st.st_mode)) {
         Error e("refusing {} {}: it is {}, not a regular file", what, file.string(), file_type_name(st.st_mode));
         e.set_path(file.string());
@@ -54,7 +54,7 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
     }
     int cleared = ::fcntl(fd, F_GETFL);
     if (cleared < 0 || ::fcntl(fd, F_SETFL, cleared & ~O_NONBLOCK) != 0) {
-        throw SystemError(errno, file, "cannot read {} {}", what, file.string());
+        throw SystemError{errno, file, "cannot read {} {}", what, file.string()};
     }
     guard.fd = -1;
     return fd;
@@ -63,7 +63,7 @@ int open_regular_file(const std::filesystem::path& file, const char* what, bool 
 std::string read_text_file(const std::filesystem::path& file, const char* what, std::size_t max_bytes) {
     Fd fd{open_regular_file(file, what)};
     struct stat st {};
-    if (::fstat(fd.fd, &st) != 0) throw SystemError(errno, file, "cannot stat {} {}", what, file.string());
+    if (::fstat(fd.fd, &st) != 0) throw SystemError{errno, file, "cannot stat {} {}", what, file.string()};
     auto too_big = [&] {
         Error e("refusing {} {}: larger than {} bytes", what, file.string(), max_bytes);
         e.set_path(file.string());
@@ -82,7 +82,7 @@ std::string read_text_file(const std::filesystem::path& file, const char* what, 
         ssize_t n = ::read(fd.fd, text.data() + have, text.size() - have);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw SystemError(errno, file, "cannot read {} {}", what, file.string());
+            throw SystemError{errno, file, "cannot read {} {}", what, file.string()};
         }
         if (n == 0) break;
         have += static_cast<std::size_t>(n);

@@ -42,7 +42,7 @@ std::vector<Staged> walk(const fs::path& root, const PackageLimits& limits) {
             Staged s;
             s.path = it->path().lexically_relative(root).string();
             if (::lstat(it->path().c_str(), &s.st) != 0) {
-                throw SystemError(errno, it->path(), "cannot stat {}", it->path().string());
+                throw SystemError{errno, it->path(), "cannot stat {}", it->path().string()};
             }
             if (S_ISDIR(s.st.st_mode)) pending.push_back(it->path());
             out.push_back(std::move(s));
@@ -63,7 +63,7 @@ void check_output(const fs::path& output) {
     struct stat st {};
     if (::lstat(output.c_str(), &st) != 0) {
         if (errno == ENOENT) return;
-        throw SystemError(errno, output, "cannot check the output {}", output.string());
+        throw SystemError{errno, output, "cannot check the output {}", output.string()};
     }
     if (!S_ISREG(st.st_mode)) {
         Error e("refusing to replace {}: it is {}, not a regular file", output.string(), file_type_name(st.st_mode));
@@ -75,7 +75,7 @@ void check_output(const fs::path& output) {
 std::string read_link(const fs::path& path) {
     std::vector<char> buffer(4096);
     ssize_t n = ::readlink(path.c_str(), buffer.data(), buffer.size());
-    if (n < 0) throw SystemError(errno, path, "cannot read symlink {}", path.string());
+    if (n < 0) throw SystemError{errno, path, "cannot read symlink {}", path.string()};
     if (static_cast<size_t>(n) == buffer.size()) throw Error("symlink {} has a target too long", path.string());
     return std::string(buffer.data(), static_cast<size_t>(n));
 }
@@ -86,7 +86,7 @@ std::string read_link(const fs::path& path) {
 void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer& writer, std::vector<char>& buffer,
                    ProgressTask* progress) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) throw SystemError(errno, path, "cannot open {}", path.string());
+    if (fd < 0) throw SystemError{errno, path, "cannot open {}", path.string()};
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -96,7 +96,7 @@ void copy_verified(const fs::path& path, const PackageEntry& e, archive::Writer&
     for (;;) {
         ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw SystemError(errno, path, "cannot read {}", path.string());
+        if (n < 0) throw SystemError{errno, path, "cannot read {}", path.string()};
         if (n == 0) break;
         total += static_cast<std::uint64_t>(n);
         if (total > e.size) throw Error("{} grew while it was packaged", path.string());
@@ -118,7 +118,7 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
     const PackageLimits& limits = spec.limits;
     struct stat root_st {};
     if (::stat(spec.staged.c_str(), &root_st) != 0) {
-        throw SystemError(errno, spec.staged, "cannot read the staged tree {}", spec.staged.string());
+        throw SystemError{errno, spec.staged, "cannot read the staged tree {}", spec.staged.string()};
     }
     if (!S_ISDIR(root_st.st_mode)) {
         Error e("the staged tree {} is {}, not a directory", spec.staged.string(), file_type_name(root_st.st_mode));
@@ -185,7 +185,7 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
     fs::path temporary = output;
     temporary += fmt::format(".tmp-{}-{}", ::getpid(), counter++);
     int out = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (out < 0) throw SystemError(errno, temporary, "cannot create {}", temporary.string());
+    if (out < 0) throw SystemError{errno, temporary, "cannot create {}", temporary.string()};
     RemoveOnSignal remove_on_signal(temporary);
     std::error_code ec;
     try {
@@ -221,12 +221,12 @@ PackageManifest write_package(const PackageSpec& spec, const fs::path& output, E
         writer->close();
         writer.reset();
         if (progress) progress->finish();
-        if (::fsync(out) != 0) throw SystemError(errno, temporary, "cannot sync {}", temporary.string());
+        if (::fsync(out) != 0) throw SystemError{errno, temporary, "cannot sync {}", temporary.string()};
         ::close(out);
         out = -1;
         check_output(output);
         if (::rename(temporary.c_str(), output.c_str()) != 0) {
-            throw SystemError(errno, output, "cannot rename {} to {}", temporary.string(), output.string());
+            throw SystemError{errno, output, "cannot rename {} to {}", temporary.string(), output.string()};
         }
         remove_on_signal.release();
     } catch (...) {

@@ -31,7 +31,7 @@ struct Fd {
 
 SafeRoot::SafeRoot(const std::filesystem::path& root) : root_(root) {
     root_fd_ = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd_ < 0) throw SystemError(errno, root, "cannot open root {}", root.string());
+    if (root_fd_ < 0) throw SystemError{errno, root, "cannot open root {}", root.string()};
 }
 
 SafeRoot::~SafeRoot() {
@@ -45,7 +45,7 @@ int SafeRoot::open_parent(const std::string& path, std::string& name) const {
     if (name.empty() || name == "." || name == "..") throw Error("{}: not a name below the root", path);
     if (slash == std::string::npos) {
         int fd = ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 0);
-        if (fd < 0) throw SystemError(errno, root_, "cannot open {}", root_.string());
+        if (fd < 0) throw SystemError{errno, root_, "cannot open {}", root_.string()};
         return fd;
     }
     std::string parent = path.substr(0, slash);
@@ -70,7 +70,7 @@ void SafeRoot::make_directory(const std::string& path, unsigned mode) {
         // name (a name could be swapped for a symlink in between).
         Fd dir{::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
         if (dir.fd < 0 || ::fchmod(dir.fd, mode & 07777) != 0) {
-            throw SystemError(errno, root_ / path, "cannot set the mode of {}/{}", root_.string(), path);
+            throw SystemError{errno, root_ / path, "cannot set the mode of {}/{}", root_.string(), path};
         }
         return;
     }
@@ -87,7 +87,7 @@ void SafeRoot::set_mode(const std::string& path, unsigned mode) {
     Fd parent{open_parent(path, name)};
     Fd target{::openat(parent.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
     if (target.fd < 0 || ::fchmod(target.fd, mode & 07777) != 0) {
-        throw SystemError(errno, root_ / path, "cannot set the mode of {}/{}", root_.string(), path);
+        throw SystemError{errno, root_ / path, "cannot set the mode of {}/{}", root_.string(), path};
     }
 }
 
@@ -95,7 +95,7 @@ int SafeRoot::create_file(const std::string& path, unsigned mode) {
     std::string name;
     Fd parent{open_parent(path, name)};
     int fd = ::openat(parent.fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) throw SystemError(errno, root_ / path, "cannot create {}/{}", root_.string(), path);
+    if (fd < 0) throw SystemError{errno, root_ / path, "cannot create {}/{}", root_.string(), path};
     if (::fchmod(fd, mode & 07777) != 0) {
         int err = errno;
         ::close(fd);
@@ -108,7 +108,7 @@ void SafeRoot::make_symlink(const std::string& target, const std::string& path) 
     std::string name;
     Fd parent{open_parent(path, name)};
     if (::symlinkat(target.c_str(), parent.fd, name.c_str()) != 0) {
-        throw SystemError(errno, root_ / path, "cannot create symlink {}/{}", root_.string(), path);
+        throw SystemError{errno, root_ / path, "cannot create symlink {}/{}", root_.string(), path};
     }
 }
 
@@ -118,7 +118,7 @@ void SafeRoot::make_hardlink(const std::string& existing, const std::string& pat
     Fd to{open_parent(path, name)};
     // No AT_SYMLINK_FOLLOW: a symlink named `existing` is linked itself, never its target.
     if (::linkat(from.fd, existing_name.c_str(), to.fd, name.c_str(), 0) != 0) {
-        throw SystemError(errno, root_ / path, "cannot link {}/{} to {}", root_.string(), path, existing);
+        throw SystemError{errno, root_ / path, "cannot link {}/{} to {}", root_.string(), path, existing};
     }
 }
 

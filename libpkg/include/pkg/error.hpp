@@ -120,7 +120,10 @@ private:
 
 /// A failed system call: the message, then strerror(errno). Its kind follows
 /// errno: EACCES and EPERM are `privilege` (exit 8), everything else `general`.
-/// Give the path it acted on with the constructor taking one.
+/// Give the path it acted on with the constructor taking one. Pass errno
+/// in braces, `SystemError{errno, path, "...", path.string()}`: a braced
+/// list is evaluated left to right, so errno is read before the other
+/// arguments allocate (and, in parentheses, might be evaluated first).
 class PKG_API SystemError : public Error {
 public:
     template <typename... Args>
