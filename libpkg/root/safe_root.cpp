@@ -76,10 +76,36 @@ void SafeRoot::make_directory(const std::string& path, unsigned mode) {
     }
     int err = errno;
     struct stat st {};
-    if (err == EEXIST && ::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-        return;
+    if (err == EEXIST && ::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode)) return;
+        if (S_ISLNK(st.st_mode)) {
+            throw SystemError{err, root_ / path,
+                              "{}/{}: a symlink stands where a directory is needed (a conflict, never followed)",
+                              root_.string(), path};
+        }
     }
     throw SystemError(err, root_ / path, "cannot create directory {}/{}", root_.string(), path);
+}
+
+int SafeRoot::open_directory(const std::string& path, bool create, unsigned mode) {
+    if (path.empty() || path.front() == '/') throw Error("'{}': not a name below the root", path);
+    if (create) {
+        for (size_t slash = path.find('/'); ; slash = path.find('/', slash + 1)) {
+            make_directory(path.substr(0, slash), mode);
+            if (slash == std::string::npos) break;
+        }
+    }
+    int fd = openat2_beneath(root_fd_, path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ELOOP || err == EXDEV) {
+            throw SystemError{err, root_ / path,
+                              "{}/{}: a symlink stands where a directory is needed (a conflict, never followed)",
+                              root_.string(), path};
+        }
+        throw SystemError{err, root_ / path, "cannot open directory {}/{}", root_.string(), path};
+    }
+    return fd;
 }
 
 void SafeRoot::set_mode(const std::string& path, unsigned mode) {

@@ -29,6 +29,11 @@ public:
     /// Links `path` to the existing file `existing`, both below the root.
     void make_hardlink(const std::string& existing, const std::string& path);
 
+    /// An O_PATH descriptor of the directory `path` below the root (the
+    /// caller closes it), opened as every other name is: no symlink at any
+    /// level is followed. With `create`, missing levels are made with `mode`.
+    int open_directory(const std::string& path, bool create = false, unsigned mode = 0755);
+
     const std::filesystem::path& root() const { return root_; }
 
 private:

@@ -1,0 +1,291 @@
+// The installed database: opening it through the door, migrations, and the
+// queries and changes the transactions and the query commands use.
+
+#include "pkg/db/database.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "pkg/dependency.hpp"
+#include "pkg/error.hpp"
+#include "pkg/root/safe_root.hpp"
+#include "schema.hpp"
+#include "sqlite.hpp"
+
+namespace pkg::db {
+
+struct Database::Impl {
+    int dir_fd = -1;  ///< O_PATH of var/lib/pkg, held while the connection lives
+    std::string name;  ///< ROOT/var/lib/pkg/pkg.db, for messages
+    std::optional<Connection> connection;
+    bool read_only = false;
+
+    ~Impl() {
+        connection.reset();
+        if (dir_fd >= 0) ::close(dir_fd);
+    }
+    // SQLite reaches the database by the descriptor, never by a name a
+    // symlink planted later could redirect.
+    std::string path() const { return "/proc/self/fd/" + std::to_string(dir_fd) + "/" + kDatabaseName; }
+    Connection& db() { return *connection; }
+};
+
+namespace {
+
+int user_version(Connection& c) {
+    Statement s(c, "PRAGMA user_version");
+    std::int64_t v = s.step() ? s.integer(0) : 0;
+    while (s.step()) {
+    }
+    return static_cast<int>(v);
+}
+
+void refuse_newer(int version, const std::string& name) {
+    int current = Database::current_schema();
+    if (version > current) {
+        Error e("the database {} has schema {}, made by a newer pkg (this one knows up to {}); it is left untouched",
+                name, version, current);
+        e.set_path(name);
+        throw with_hint(std::move(e), "use the pkg that wrote it, or a newer one");
+    }
+}
+
+void migrate(Connection& c) {
+    int version = user_version(c);
+    refuse_newer(version, c.name());
+    for (const Migration& m : migrations()) {
+        if (m.version <= version) continue;
+        Transaction t(c);
+        c.exec(m.sql);
+        c.exec(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
+        t.commit();
+    }
+}
+
+const char* reason_text(Reason r) { return r == Reason::automatic ? "automatic" : "explicit"; }
+
+void relations(Connection& c, std::int64_t id, const char* kind, const std::vector<std::string>& list) {
+    Statement insert(c, "INSERT INTO relations (package, kind, name, constraint_text, position) VALUES (?, ?, ?, ?, ?)");
+    std::int64_t position = 0;
+    for (const auto& text : list) {
+        std::string why;
+        auto d = Dependency::parse(text, &why);
+        if (!d) throw Error("cannot record '{}' of a package: {}", text, why);
+        insert.bind(1, id).bind(2, std::string_view(kind)).bind(3, d->name).bind(4, d->constraint.str()).bind(5, position++);
+        insert.run();
+    }
+}
+
+InstalledPackage read_package(Connection& c, Statement& s) {
+    InstalledPackage p;
+    std::int64_t id = s.integer(0);
+    p.name = s.text(1);
+    p.version = s.text(2);
+    p.release = s.text(3);
+    p.arch = s.text(4);
+    p.port_hash = s.text(5);
+    p.size = static_cast<std::uint64_t>(s.integer(6));
+    p.reason = s.text(7) == "automatic" ? Reason::automatic : Reason::explicit_;
+    p.held = s.integer(8) != 0;
+    p.installed_at = s.integer(9);
+    Statement r(c, "SELECT kind, name, constraint_text FROM relations WHERE package = ? ORDER BY kind, position");
+    r.bind(1, id);
+    while (r.step()) {
+        std::string kind = r.text(0);
+        std::string text = r.text(1) + r.text(2);
+        (kind == "depends" ? p.depends : kind == "provides" ? p.provides : p.conflicts).push_back(text);
+    }
+    return p;
+}
+
+constexpr const char* kPackageColumns =
+    "SELECT id, name, version, release, arch, port_hash, size, reason, held, installed_at FROM packages";
+
+}  // namespace
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+Database::~Database() = default;
+
+int Database::current_schema() { return migrations().empty() ? 0 : migrations().back().version; }
+
+Database Database::open_for_write(SafeRoot& root) {
+    auto impl = std::make_unique<Impl>();
+    impl->dir_fd = root.open_directory(kStateDir, true, 0755);
+    impl->name = (root.root() / kStateDir / kDatabaseName).string();
+    // Created through the door, 0644 whatever the umask: SQLite gives -wal
+    // and -shm the database's mode, and queries by other users read them.
+    struct stat st {};
+    if (::fstatat(impl->dir_fd, kDatabaseName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno != ENOENT) throw SystemError{errno, std::filesystem::path(impl->name), "cannot stat {}", impl->name};
+        ::close(root.create_file(std::string(kStateDir) + "/" + kDatabaseName, 0644));
+    } else if (!S_ISREG(st.st_mode)) {
+        Error e("refusing the database {}: it is not a regular file", impl->name);
+        e.set_path(impl->name);
+        throw e;
+    }
+    // SQLite would fall back to reading a file it may not write; a writer
+    // that may not write is refused here, with the system's reason.
+    int probe = ::openat(impl->dir_fd, kDatabaseName, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (probe < 0) throw SystemError{errno, std::filesystem::path(impl->name), "cannot write the database {}", impl->name};
+    ::close(probe);
+    impl->connection.emplace(impl->path(), impl->name, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW);
+    Connection& c = impl->db();
+    if (sqlite3_db_readonly(c.get(), "main") != 0) {
+        Error e("cannot write the database {}: SQLite opened it read-only", impl->name);
+        e.set_path(impl->name);
+        throw e;
+    }
+    // Refuse a newer schema before anything writes to the file.
+    refuse_newer(user_version(c), impl->name);
+    c.exec("PRAGMA journal_mode = WAL");
+    c.exec("PRAGMA synchronous = FULL");
+    c.exec("PRAGMA foreign_keys = ON");
+    int persist = 1;  // -wal and -shm stay, so that read-only queries can open the database
+    sqlite3_file_control(c.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    migrate(c);
+    return Database(std::move(impl));
+}
+
+std::optional<Database> Database::open_for_read(SafeRoot& root) {
+    auto impl = std::make_unique<Impl>();
+    impl->name = (root.root() / kStateDir / kDatabaseName).string();
+    try {
+        impl->dir_fd = root.open_directory(kStateDir);
+    } catch (const SystemError& e) {
+        if (e.error_number() == ENOENT) return std::nullopt;  // nothing was ever installed
+        throw;
+    }
+    struct stat st {};
+    if (::fstatat(impl->dir_fd, kDatabaseName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throw SystemError{errno, std::filesystem::path(impl->name), "cannot stat {}", impl->name};
+    }
+    if (!S_ISREG(st.st_mode)) {
+        Error e("refusing the database {}: it is not a regular file", impl->name);
+        e.set_path(impl->name);
+        throw e;
+    }
+    impl->read_only = true;
+    impl->connection.emplace(impl->path(), impl->name, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW);
+    Connection& c = impl->db();
+    refuse_newer(user_version(c), impl->name);
+    // One read transaction for the connection's life: every query sees the
+    // same committed state, whatever a writer does meanwhile.
+    c.exec("BEGIN");
+    Statement snapshot(c, "SELECT count(*) FROM sqlite_master");
+    snapshot.run();
+    return Database(std::move(impl));
+}
+
+int Database::schema() const { return user_version(impl_->db()); }
+
+std::optional<std::string> Database::target() const {
+    Statement s(impl_->db(), "SELECT value FROM meta WHERE key = 'target'");
+    if (!s.step()) return std::nullopt;
+    std::string value = s.text(0);
+    s.run();
+    return value;
+}
+
+std::vector<InstalledPackage> Database::packages() const {
+    Statement s(impl_->db(), (std::string(kPackageColumns) + " ORDER BY name").c_str());
+    std::vector<InstalledPackage> out;
+    while (s.step()) out.push_back(read_package(impl_->db(), s));
+    return out;
+}
+
+std::optional<InstalledPackage> Database::package(const std::string& name) const {
+    Statement s(impl_->db(), (std::string(kPackageColumns) + " WHERE name = ?").c_str());
+    s.bind(1, name);
+    if (!s.step()) return std::nullopt;
+    InstalledPackage p = read_package(impl_->db(), s);
+    s.run();
+    return p;
+}
+
+std::vector<InstalledFile> Database::files_of(const std::string& name) const {
+    Statement s(impl_->db(),
+                "SELECT f.path, f.type, f.mode, f.uid, f.gid, f.size, f.sha256, f.target, f.config "
+                "FROM files f JOIN packages p ON f.package = p.id WHERE p.name = ? ORDER BY f.path");
+    s.bind(1, name);
+    std::vector<InstalledFile> out;
+    while (s.step()) {
+        InstalledFile f;
+        f.path = s.text(0);
+        f.type = s.text(1);
+        f.mode = static_cast<unsigned>(s.integer(2));
+        f.uid = s.integer(3);
+        f.gid = s.integer(4);
+        f.size = static_cast<std::uint64_t>(s.integer(5));
+        f.sha256 = s.text(6);
+        f.target = s.text(7);
+        f.config = s.integer(8) != 0;
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+std::vector<std::string> Database::owners_of(const std::string& path) const {
+    Statement s(impl_->db(),
+                "SELECT p.name FROM files f JOIN packages p ON f.package = p.id WHERE f.path = ? ORDER BY p.name");
+    s.bind(1, path);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
+Database::Change::Change(Database& db) : db_(db) {
+    if (db.impl_->read_only) throw Error("the database {} was opened for reading", db.impl_->name);
+    db.impl_->db().exec("BEGIN IMMEDIATE");
+}
+
+Database::Change::~Change() {
+    if (!done_) sqlite3_exec(db_.impl_->db().get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Database::Change::set_target(const std::string& arch) {
+    Statement s(db_.impl_->db(), "INSERT INTO meta (key, value) VALUES ('target', ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    s.bind(1, arch).run();
+}
+
+void Database::Change::remove_package(const std::string& name) {
+    Statement s(db_.impl_->db(), "DELETE FROM packages WHERE name = ?");
+    s.bind(1, name).run();
+}
+
+void Database::Change::put_package(const InstalledPackage& p, const std::vector<InstalledFile>& files) {
+    Connection& c = db_.impl_->db();
+    remove_package(p.name);
+    Statement insert(c, "INSERT INTO packages (name, version, release, arch, port_hash, size, reason, held, "
+                        "installed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, p.name).bind(2, p.version).bind(3, p.release).bind(4, p.arch).bind(5, p.port_hash);
+    insert.bind(6, static_cast<std::int64_t>(p.size)).bind(7, std::string_view(reason_text(p.reason)));
+    insert.bind(8, std::int64_t{p.held ? 1 : 0}).bind(9, p.installed_at);
+    insert.run();
+    std::int64_t id = sqlite3_last_insert_rowid(c.get());
+    Statement file(c, "INSERT INTO files (path, package, type, mode, uid, gid, size, sha256, target, config) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const auto& f : files) {
+        file.bind(1, f.path).bind(2, id).bind(3, f.type).bind(4, std::int64_t{f.mode}).bind(5, f.uid).bind(6, f.gid);
+        file.bind(7, static_cast<std::int64_t>(f.size)).bind(8, f.sha256).bind(9, f.target);
+        file.bind(10, std::int64_t{f.config ? 1 : 0});
+        file.run();
+    }
+    relations(c, id, "depends", p.depends);
+    relations(c, id, "provides", p.provides);
+    relations(c, id, "conflicts", p.conflicts);
+}
+
+void Database::Change::commit() {
+    db_.impl_->db().exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace pkg::db

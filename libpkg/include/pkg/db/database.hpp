@@ -1,0 +1,108 @@
+#pragma once
+
+// The installed database of a root: ROOT/var/lib/pkg/pkg.db (DESIGN.md,
+// "The installed database"). The only SQL is in libpkg/db/.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pkg/export.hpp"
+
+namespace pkg {
+class SafeRoot;
+}
+
+namespace pkg::db {
+
+/// Where pkg keeps its state in a root, relative to it; nothing else of pkg's lives elsewhere.
+inline constexpr const char* kStateDir = "var/lib/pkg";
+inline constexpr const char* kDatabaseName = "pkg.db";
+
+enum class Reason { explicit_, automatic };
+
+struct InstalledPackage {
+    std::string name;
+    std::string version;  ///< [epoch:]version
+    std::string release;
+    std::string arch;
+    std::string port_hash;
+    std::uint64_t size = 0;
+    Reason reason = Reason::explicit_;
+    bool held = false;
+    std::int64_t installed_at = 0;
+    std::vector<std::string> depends, provides, conflicts;  ///< "name[OP version]"
+};
+
+struct InstalledFile {
+    std::string path;  ///< relative to the root
+    std::string type;  ///< file, dir, symlink, hardlink
+    unsigned mode = 0;
+    std::int64_t uid = 0;
+    std::int64_t gid = 0;
+    std::uint64_t size = 0;
+    std::string sha256;
+    std::string target;
+    bool config = false;
+};
+
+/// An open database. Opened for writing it is migrated to the current
+/// schema; opened for reading it is one read transaction for its whole life,
+/// so every query sees one committed state.
+class PKG_API Database {
+public:
+    /// Opens (creating var/lib/pkg and the database when missing) through
+    /// the door, so that no symlink at var, var/lib or var/lib/pkg is ever
+    /// followed, and migrates it. The caller holds the root's lock.
+    static Database open_for_write(SafeRoot& root);
+    /// Opens read-only for queries, without a lock; nullopt when the root
+    /// has no database yet (nothing is installed). Works for a user who may
+    /// read but not write the database.
+    static std::optional<Database> open_for_read(SafeRoot& root);
+
+    Database(Database&&) noexcept;
+    Database& operator=(Database&&) noexcept;
+    ~Database();
+
+    /// The schema this pkg writes, and the one the database has.
+    static int current_schema();
+    int schema() const;
+
+    /// The root's target architecture, recorded at its first install.
+    std::optional<std::string> target() const;
+
+    std::vector<InstalledPackage> packages() const;
+    std::optional<InstalledPackage> package(const std::string& name) const;
+    std::vector<InstalledFile> files_of(const std::string& name) const;
+    /// The packages that own `path` (several for a shared directory).
+    std::vector<std::string> owners_of(const std::string& path) const;
+
+    /// One write transaction: rolled back unless commit() is called.
+    class PKG_API Change {
+    public:
+        explicit Change(Database& db);
+        ~Change();
+        Change(const Change&) = delete;
+        Change& operator=(const Change&) = delete;
+        void set_target(const std::string& arch);
+        /// Records a package and its files, replacing a package of that name.
+        void put_package(const InstalledPackage& package, const std::vector<InstalledFile>& files);
+        void remove_package(const std::string& name);
+        void commit();
+
+    private:
+        Database& db_;
+        bool done_ = false;
+    };
+
+    struct Impl;
+
+private:
+    explicit Database(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pkg::db
