@@ -12,7 +12,7 @@
 
 #include "pkg/dependency.hpp"
 #include "pkg/error.hpp"
-#include "pkg/root/safe_root.hpp"
+#include "pkg/root/door.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
 
@@ -114,7 +114,7 @@ Database::~Database() = default;
 
 int Database::current_schema() { return migrations().empty() ? 0 : migrations().back().version; }
 
-Database Database::open_for_write(SafeRoot& root) {
+Database Database::open_for_write(Door& root) {
     auto impl = std::make_unique<Impl>();
     impl->dir_fd = root.open_directory(kStateDir, true, 0755);
     impl->name = (root.root() / kStateDir / kDatabaseName).string();
@@ -152,7 +152,7 @@ Database Database::open_for_write(SafeRoot& root) {
     return Database(std::move(impl));
 }
 
-std::optional<Database> Database::open_for_read(SafeRoot& root) {
+std::optional<Database> Database::open_for_read(Door& root) {
     auto impl = std::make_unique<Impl>();
     impl->name = (root.root() / kStateDir / kDatabaseName).string();
     try {

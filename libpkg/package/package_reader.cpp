@@ -15,7 +15,7 @@
 #include "pkg/file_read.hpp"
 #include "pkg/module.hpp"
 #include "pkg/package/package_io.hpp"
-#include "pkg/root/safe_root.hpp"
+#include "pkg/root/door.hpp"
 #include "tar_structure.hpp"
 
 namespace pkg {
@@ -212,10 +212,11 @@ private:
     std::size_t headers_ = 0;  ///< headers returned so far, the manifest's included
 };
 
-// Writes what the reader hands over below a root, through SafeRoot.
+// Writes what the reader hands over below a root, through the door.
 class Extractor final : public PackageVisitor {
 public:
-    Extractor(const std::filesystem::path& root, std::string package) : root_(root), package_(std::move(package)) {}
+    Extractor(const std::filesystem::path& root, std::string package)
+        : door_(open_door(root)), root_(*door_), package_(std::move(package)) {}
     ~Extractor() override {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -242,17 +243,10 @@ public:
         }
     }
     void data(const PackageEntry& e, const void* bytes, std::size_t size) override {
-        const char* p = static_cast<const char*>(bytes);
-        while (size > 0) {
-            ssize_t n = ::write(fd_, p, size);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                int err = errno;
-                throw PackageError(errno_kind(err), package_, e.path,
-                                   fmt::format("cannot write below {}: {}", root_.root().string(), std::strerror(err)));
-            }
-            p += n;
-            size -= static_cast<size_t>(n);
+        try {
+            root_.write_all(fd_, bytes, size, e.path);
+        } catch (const Error& error) {
+            throw PackageError(error.kind(), package_, e.path, error.what());
         }
     }
     void end(const PackageEntry& e) override {
@@ -280,7 +274,8 @@ public:
     }
 
 private:
-    SafeRoot root_;
+    std::unique_ptr<Door> door_;
+    Door& root_;
     std::string package_;
     int fd_ = -1;
     std::vector<std::pair<std::string, unsigned>> directories_;

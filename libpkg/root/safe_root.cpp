@@ -1,12 +1,15 @@
 #include "pkg/root/safe_root.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "pkg/error.hpp"
+#include "pkg/file_read.hpp"
 
 namespace pkg {
 
@@ -146,6 +149,114 @@ void SafeRoot::make_hardlink(const std::string& existing, const std::string& pat
     if (::linkat(from.fd, existing_name.c_str(), to.fd, name.c_str(), 0) != 0) {
         throw SystemError{errno, root_ / path, "cannot link {}/{} to {}", root_.string(), path, existing};
     }
+}
+
+Door::~Door() = default;
+
+void SafeRoot::write_all(int fd, const void* data, std::size_t size, const std::string& path) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+        ssize_t n = ::write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SystemError{errno, root_ / path, "cannot write {}/{}", root_.string(), path};
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+void SafeRoot::rename(const std::string& from, const std::string& to, RenameMode mode) {
+    std::string from_name, to_name;
+    Fd from_parent{open_parent(from, from_name)};
+    Fd to_parent{open_parent(to, to_name)};
+    unsigned flags = mode == RenameMode::noreplace ? RENAME_NOREPLACE : mode == RenameMode::exchange ? RENAME_EXCHANGE : 0;
+    if (::renameat2(from_parent.fd, from_name.c_str(), to_parent.fd, to_name.c_str(), flags) != 0) {
+        throw SystemError{errno, root_ / to, "cannot rename {}/{} to {}", root_.string(), from, to};
+    }
+}
+
+void SafeRoot::unlink(const std::string& path) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    if (::unlinkat(parent.fd, name.c_str(), 0) != 0) {
+        throw SystemError{errno, root_ / path, "cannot remove {}/{}", root_.string(), path};
+    }
+}
+
+void SafeRoot::remove_directory(const std::string& path) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    if (::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) {
+        throw SystemError{errno, root_ / path, "cannot remove directory {}/{}", root_.string(), path};
+    }
+}
+
+void SafeRoot::set_owner(const std::string& path, uid_t uid, gid_t gid) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    // O_PATH | O_NOFOLLOW: a descriptor of the name itself, a symlink's own.
+    Fd target{::openat(parent.fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC)};
+    if (target.fd < 0 || ::fchownat(target.fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+        throw SystemError{errno, root_ / path, "cannot set the owner of {}/{}", root_.string(), path};
+    }
+}
+
+void SafeRoot::sync_file(int fd, const std::string& path) {
+    if (::fsync(fd) != 0) throw SystemError{errno, root_ / path, "cannot sync {}/{}", root_.string(), path};
+}
+
+void SafeRoot::sync_filesystem(int fd, const std::string& what) {
+    if (::syncfs(fd) != 0) throw SystemError{errno, std::filesystem::path(what), "cannot sync the filesystem of {}", what};
+}
+
+int SafeRoot::open_file(const std::string& path) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    int fd = ::openat(parent.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) throw SystemError{errno, root_ / path, "cannot open {}/{}", root_.string(), path};
+    Fd guard{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw SystemError{errno, root_ / path, "cannot stat {}/{}", root_.string(), path};
+    if (!S_ISREG(st.st_mode)) {
+        Error e("refusing {}/{}: it is {}, not a regular file", root_.string(), path, file_type_name(st.st_mode));
+        e.set_path((root_ / path).string());
+        throw e;
+    }
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        throw SystemError{errno, root_ / path, "cannot read {}/{}", root_.string(), path};
+    }
+    guard.fd = -1;
+    return fd;
+}
+
+std::optional<EntryStat> SafeRoot::stat(const std::string& path) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    struct stat st {};
+    if (::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throw SystemError{errno, root_ / path, "cannot stat {}/{}", root_.string(), path};
+    }
+    EntryStat out;
+    out.mode = st.st_mode;
+    out.uid = st.st_uid;
+    out.gid = st.st_gid;
+    out.size = static_cast<std::uint64_t>(st.st_size);
+    out.dev = st.st_dev;
+    out.ino = st.st_ino;
+    out.nlink = st.st_nlink;
+    return out;
+}
+
+std::string SafeRoot::read_link(const std::string& path) {
+    std::string name;
+    Fd parent{open_parent(path, name)};
+    std::string buffer(4096, '\0');
+    ssize_t n = ::readlinkat(parent.fd, name.c_str(), buffer.data(), buffer.size());
+    if (n < 0) throw SystemError{errno, root_ / path, "cannot read the symlink {}/{}", root_.string(), path};
+    if (static_cast<std::size_t>(n) == buffer.size()) throw Error("{}/{}: symlink target too long", root_.string(), path);
+    buffer.resize(static_cast<std::size_t>(n));
+    return buffer;
 }
 
 }  // namespace pkg

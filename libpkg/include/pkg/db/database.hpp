@@ -13,7 +13,7 @@
 #include "pkg/export.hpp"
 
 namespace pkg {
-class SafeRoot;
+class Door;
 }
 
 namespace pkg::db {
@@ -57,11 +57,11 @@ public:
     /// Opens (creating var/lib/pkg and the database when missing) through
     /// the door, so that no symlink at var, var/lib or var/lib/pkg is ever
     /// followed, and migrates it. The caller holds the root's lock.
-    static Database open_for_write(SafeRoot& root);
+    static Database open_for_write(Door& root);
     /// Opens read-only for queries, without a lock; nullopt when the root
     /// has no database yet (nothing is installed). Works for a user who may
     /// read but not write the database.
-    static std::optional<Database> open_for_read(SafeRoot& root);
+    static std::optional<Database> open_for_read(Door& root);
 
     Database(Database&&) noexcept;
     Database& operator=(Database&&) noexcept;

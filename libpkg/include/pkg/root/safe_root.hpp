@@ -4,37 +4,37 @@
 #include <string>
 
 #include "pkg/export.hpp"
+#include "pkg/root/door.hpp"
 
 namespace pkg {
 
-/// Writes below one directory and nowhere else (DESIGN.md, "one door"):
-/// every operation first opens the parent directory with openat2(O_PATH |
-/// O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) and then acts on one
-/// final name, so no symlink, on disk or planted earlier, is ever followed.
-/// Paths are relative to the root, as package members are.
-class PKG_API SafeRoot {
+/// The real door (see door.hpp): writes below one directory and nowhere else.
+class PKG_API SafeRoot final : public Door {
 public:
     explicit SafeRoot(const std::filesystem::path& root);
-    ~SafeRoot();
+    ~SafeRoot() override;
     SafeRoot(const SafeRoot&) = delete;
     SafeRoot& operator=(const SafeRoot&) = delete;
 
-    /// Creates a directory, or accepts one already there (not a symlink to one).
-    void make_directory(const std::string& path, unsigned mode);
-    /// Sets the mode of a directory or file (never through a symlink).
-    void set_mode(const std::string& path, unsigned mode);
-    /// Creates a new file (O_EXCL) and returns its descriptor, mode applied exactly.
-    int create_file(const std::string& path, unsigned mode);
-    void make_symlink(const std::string& target, const std::string& path);
-    /// Links `path` to the existing file `existing`, both below the root.
-    void make_hardlink(const std::string& existing, const std::string& path);
+    const std::filesystem::path& root() const override { return root_; }
 
-    /// An O_PATH descriptor of the directory `path` below the root (the
-    /// caller closes it), opened as every other name is: no symlink at any
-    /// level is followed. With `create`, missing levels are made with `mode`.
-    int open_directory(const std::string& path, bool create = false, unsigned mode = 0755);
+    void make_directory(const std::string& path, unsigned mode) override;
+    int create_file(const std::string& path, unsigned mode) override;
+    void write_all(int fd, const void* data, std::size_t size, const std::string& path) override;
+    void make_symlink(const std::string& target, const std::string& path) override;
+    void make_hardlink(const std::string& existing, const std::string& path) override;
+    void rename(const std::string& from, const std::string& to, RenameMode mode) override;
+    void unlink(const std::string& path) override;
+    void remove_directory(const std::string& path) override;
+    void set_mode(const std::string& path, unsigned mode) override;
+    void set_owner(const std::string& path, uid_t uid, gid_t gid) override;
+    void sync_file(int fd, const std::string& path) override;
+    void sync_filesystem(int fd, const std::string& what) override;
 
-    const std::filesystem::path& root() const { return root_; }
+    int open_directory(const std::string& path, bool create = false, unsigned mode = 0755) override;
+    int open_file(const std::string& path) override;
+    std::optional<EntryStat> stat(const std::string& path) override;
+    std::string read_link(const std::string& path) override;
 
 private:
     /// A descriptor of `path`'s parent (caller closes) and the final name.
