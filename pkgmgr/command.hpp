@@ -10,6 +10,13 @@ namespace pkgmgr {
 
 class Context;
 
+/// What a command needs of the root; the driver (main.cpp) provides it in
+/// one place before the command runs.
+enum class RootAccess {
+    none,  ///< nothing: the command works on ports, packages or the configuration
+    read,  ///< a read-only view of the installed database, without a lock
+};
+
 /// How a command declares its options and arguments. main.cpp implements it
 /// over CLI11, so that only one file includes CLI11's header.
 class OptionSink {
@@ -36,6 +43,7 @@ public:
     virtual std::string_view name() const = 0;
     virtual std::string_view summary() const = 0;
     virtual void describe(OptionSink& options) = 0;
+    virtual RootAccess root_access() const { return RootAccess::none; }
     /// Runs after the options are parsed and the configuration is loaded;
     /// returns the exit status (errors are thrown, not returned).
     virtual int run(Context& context) = 0;

@@ -1,5 +1,6 @@
 #include "context.hpp"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace pkgmgr {
@@ -8,6 +9,30 @@ void Context::print_json(const nlohmann::ordered_json& document) {
     // Invalid UTF-8 (a file name, a port's text) must not abort the output.
     out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     out.flush();
+}
+
+void Context::open_read_view() {
+    door_ = pkg::open_door(config.root);
+    installed_ = pkg::db::Database::open_for_read(*door_);
+}
+
+std::string Context::path_in_root(const std::string& path) const {
+    std::filesystem::path p = path;
+    if (p.is_relative()) {
+        std::error_code ec;
+        p = std::filesystem::current_path(ec) / p;
+    }
+    p = p.lexically_normal();
+    std::filesystem::path root = config.root.lexically_normal();
+    std::string text = p.string();
+    std::string prefix = root.string();
+    if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    // With a root other than /, a path under it names its file there;
+    // any other absolute path is taken as a path inside the root.
+    if (!prefix.empty() && text.rfind(prefix + "/", 0) == 0) text = text.substr(prefix.size());
+    while (!text.empty() && text.front() == '/') text.erase(0, 1);
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return text;
 }
 
 }  // namespace pkgmgr

@@ -1,13 +1,16 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "pkg/config.hpp"
+#include "pkg/db/database.hpp"
 #include "pkg/events.hpp"
+#include "pkg/root/door.hpp"
 
 namespace pkgmgr {
 
@@ -39,10 +42,23 @@ public:
     /// Writes the command's result document: with --json the one JSON document on stdout.
     void print_json(const nlohmann::ordered_json& document);
 
+    /// The installed database, for commands that asked for a read view:
+    /// nullptr when nothing was ever installed in the root.
+    const pkg::db::Database* installed() const { return installed_ ? &*installed_ : nullptr; }
+    /// Opens the root's door and the database read-only (RootAccess::read).
+    void open_read_view();
+    /// `path` as the database names it: relative to the root, given with or
+    /// without the root's prefix, or relative to the working directory.
+    std::string path_in_root(const std::string& path) const;
+
     const GlobalOptions& options;
     pkg::Config config;
     pkg::EventSink& events;
     std::ostream& out;
+
+private:
+    std::unique_ptr<pkg::Door> door_;
+    std::optional<pkg::db::Database> installed_;
 };
 
 }  // namespace pkgmgr

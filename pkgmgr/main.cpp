@@ -185,6 +185,7 @@ int run(int argc, char** argv) {
         std::optional<TerminalGuard> guard;
         if (!g.json) guard.emplace(std::cout);
         Context context(g, std::move(config), *sink, std::cout);
+        if (selected->root_access() == RootAccess::read) context.open_read_view();
         int status = selected->run(context);
         std::cout.flush();
         if (!std::cout) throw pkg::SystemError{errno ? errno : EIO, "cannot write the output"};

@@ -240,6 +240,18 @@ std::vector<std::string> Database::owners_of(const std::string& path) const {
     return out;
 }
 
+std::vector<std::string> Database::dependents_of(const std::string& name) const {
+    Statement s(impl_->db(),
+                "SELECT DISTINCT p.name FROM relations r JOIN packages p ON r.package = p.id "
+                "WHERE r.kind = 'depends' AND p.name != ?1 AND (r.name = ?1 OR r.name IN ("
+                "  SELECT v.name FROM relations v JOIN packages q ON v.package = q.id"
+                "  WHERE q.name = ?1 AND v.kind = 'provides')) ORDER BY p.name");
+    s.bind(1, name);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+}
+
 Database::Change::Change(Database& db) : db_(db) {
     if (db.impl_->read_only) throw Error("the database {} was opened for reading", db.impl_->name);
     db.impl_->db().exec("BEGIN IMMEDIATE");

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "pkg/db/database.hpp"
+#include "pkg/root/safe_root.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -43,6 +45,27 @@ TEST(Linkage, VersionLoadsNoHeavyLibrary) { expect_light({"--version"}); }
 TEST(Linkage, QueriesLoadNoHeavyLibrary) {
     expect_light({"vercmp", "1", "2"});
     expect_light({"config"});
+    // The installed-package queries, over a real database.
+    pkgtest::ScratchDir dir;
+    {
+        pkg::SafeRoot door(dir.path());
+        auto db = pkg::db::Database::open_for_write(door);
+        pkg::db::Database::Change change(db);
+        pkg::db::InstalledPackage p;
+        p.name = "a";
+        p.version = "1";
+        p.release = "1";
+        p.arch = "any";
+        pkg::db::InstalledFile f;
+        f.path = "usr/a";
+        f.type = "file";
+        f.sha256 = std::string(64, 'a');
+        change.put_package(p, {f});
+        change.commit();
+    }
+    expect_light({"--root", dir.path(), "list"});
+    expect_light({"--root", dir.path(), "owner", "/usr/a"});
+    expect_light({"--root", dir.path(), "files", "a"});
 }
 
 TEST(Linkage, ReportSeesLibrariesThatAreLoaded) {

@@ -79,6 +79,8 @@ public:
     std::vector<InstalledFile> files_of(const std::string& name) const;
     /// The packages that own `path` (several for a shared directory).
     std::vector<std::string> owners_of(const std::string& path) const;
+    /// The installed packages that depend on `name` or on a name it provides.
+    std::vector<std::string> dependents_of(const std::string& name) const;
 
     /// One write transaction: rolled back unless commit() is called.
     class PKG_API Change {

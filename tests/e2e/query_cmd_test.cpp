@@ -1,0 +1,141 @@
+// The queries of an installed root: list, owner, files, info, as a user
+// runs them, over a real database (recorded here through libpkg, as a
+// transaction would), text and JSON pinned by golden files.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "pkg/db/database.hpp"
+#include "pkg/root/safe_root.hpp"
+#include "support/process.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+
+pkg::db::InstalledFile entry(const std::string& path, const std::string& type) {
+    pkg::db::InstalledFile f;
+    f.path = path;
+    f.type = type;
+    f.mode = type == "dir" ? 0755 : 0644;
+    if (type == "file") {
+        f.size = 12;
+        f.sha256 = std::string(64, 'b');
+    }
+    if (type == "symlink") f.target = "libz.so.1.3";
+    return f;
+}
+
+// A root with zlib (automatic, needed by curl through the virtual name
+// libz), curl (explicit, held) and a shared usr/lib.
+struct InstalledRoot {
+    pkgtest::ScratchDir dir;
+    fs::path root = fs::path(dir.path()) / "root";
+    InstalledRoot() {
+        fs::create_directories(root);
+        fs::permissions(dir.path(), fs::perms(0755));
+        pkg::SafeRoot door(root);
+        auto db = pkg::db::Database::open_for_write(door);
+        pkg::db::Database::Change change(db);
+        change.set_target("x86_64");
+        pkg::db::InstalledPackage zlib;
+        zlib.name = "zlib";
+        zlib.version = "1.3";
+        zlib.release = "1";
+        zlib.arch = "x86_64";
+        zlib.size = 120000;
+        zlib.reason = pkg::db::Reason::automatic;
+        zlib.installed_at = 1700000000;
+        zlib.provides = {"libz=1.3"};
+        change.put_package(zlib, {entry("usr", "dir"), entry("usr/lib", "dir"), entry("usr/lib/libz.so.1", "symlink"),
+                                  entry("usr/lib/libz.so.1.3", "file")});
+        pkg::db::InstalledPackage curl;
+        curl.name = "curl";
+        curl.version = "8.4.0";
+        curl.release = "2";
+        curl.arch = "x86_64";
+        curl.size = 450000;
+        curl.held = true;
+        curl.installed_at = 1700003600;
+        curl.depends = {"libz>=1.2", "musl"};
+        curl.port_hash = std::string(64, 'c');
+        change.put_package(curl, {entry("usr", "dir"), entry("usr/bin", "dir"), entry("usr/bin/curl", "file"),
+                                  entry("usr/lib", "dir"), entry("usr/lib/libcurl.so.4", "file")});
+        change.commit();
+    }
+    pkgtest::ProcessResult run(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--root", root.string()});
+        return pkgtest::run_pkg(args);
+    }
+};
+
+TEST(Queries, ListShowsEveryPackageOrOneReason) {
+    InstalledRoot r;
+    auto all = r.run({"list"});
+    EXPECT_EQ(all.status, 0) << all.err;
+    EXPECT_EQ(all.out, "curl 8.4.0-2\nzlib 1.3-1\n");
+    EXPECT_EQ(r.run({"list", "--explicit"}).out, "curl 8.4.0-2\n");
+    EXPECT_EQ(r.run({"list", "--automatic"}).out, "zlib 1.3-1\n");
+    EXPECT_EQ(r.run({"list", "--explicit", "--automatic"}).status, 2);
+    auto json = r.run({"--json", "list"});
+    EXPECT_EQ(pkgtest::check_golden("query-list.json", json.out), "");
+}
+
+TEST(Queries, AnEmptyOrNewRootListsNothing) {
+    pkgtest::ScratchDir dir;
+    auto r = pkgtest::run_pkg({"--root", dir.path(), "list"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_FALSE(fs::exists(fs::path(dir.path()) / "var"));  // a query writes nothing
+    r = pkgtest::run_pkg({"--root", dir.path(), "owner", "/usr/bin/x"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "error: no package owns /usr/bin/x\n");
+}
+
+TEST(Queries, OwnerTakesPathsWithOrWithoutTheRoot) {
+    InstalledRoot r;
+    auto res = r.run({"owner", "/usr/bin/curl", (r.root / "usr/lib/libz.so.1").string(), "/usr/lib/", "//usr/./bin/../bin/curl"});
+    EXPECT_EQ(res.status, 0) << res.err;
+    EXPECT_EQ(res.out,
+              "/usr/bin/curl is owned by curl 8.4.0-2\n"
+              "/usr/lib/libz.so.1 is owned by zlib 1.3-1\n"
+              "/usr/lib is owned by curl 8.4.0-2, zlib 1.3-1\n"
+              "/usr/bin/curl is owned by curl 8.4.0-2\n");
+    auto missing = r.run({"owner", "/usr/bin/curl", "/etc/nothing"});
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_EQ(missing.out, "/usr/bin/curl is owned by curl 8.4.0-2\n");
+    EXPECT_EQ(missing.err, "error: no package owns /etc/nothing\n");
+    auto json = r.run({"--json", "owner", "/usr/lib", "/etc/nothing"});
+    EXPECT_EQ(json.status, 1);
+    EXPECT_EQ(pkgtest::check_golden("query-owner.json", json.out), "");
+}
+
+TEST(Queries, FilesAndInfoOfInstalledPackages) {
+    InstalledRoot r;
+    auto files = r.run({"files", "zlib"});
+    EXPECT_EQ(files.status, 0) << files.err;
+    EXPECT_EQ(files.out, "zlib /usr/\nzlib /usr/lib/\nzlib /usr/lib/libz.so.1\nzlib /usr/lib/libz.so.1.3\n");
+    EXPECT_EQ(pkgtest::check_golden("query-files.json", r.run({"--json", "files", "zlib"}).out), "");
+    auto info = r.run({"info", "zlib", "curl"});
+    EXPECT_EQ(info.status, 0) << info.err;
+    EXPECT_EQ(pkgtest::check_golden("query-info.txt", info.out), "");
+    EXPECT_EQ(pkgtest::check_golden("query-info.json", r.run({"--json", "info", "zlib"}).out), "");
+    auto unknown = r.run({"files", "nothere"});
+    EXPECT_EQ(unknown.status, 1);
+    EXPECT_EQ(unknown.err, "error: no package named 'nothere' is installed\nhint: 'pkg list' lists them\n");
+    EXPECT_EQ(r.run({"info", "zlib", "nothere"}).out, "");  // all or nothing
+}
+
+TEST(Queries, AnotherUserQueriesARootOwnedRoot) {
+    InstalledRoot r;
+    auto res = pkgtest::run_pkg_unprivileged({"--root", r.root.string(), "owner", "/usr/bin/curl"});
+    EXPECT_EQ(res.status, 0) << res.err;
+    EXPECT_EQ(res.out, "/usr/bin/curl is owned by curl 8.4.0-2\n");
+    res = pkgtest::run_pkg_unprivileged({"--root", r.root.string(), "list"});
+    EXPECT_EQ(res.out, "curl 8.4.0-2\nzlib 1.3-1\n");
+}
+
+}  // namespace
