@@ -23,6 +23,9 @@ public:
         nlohmann::ordered_json results = nlohmann::ordered_json::array();
         int status = 0;
         for (const auto& given : paths_) {
+            if (given.empty()) throw pkg::UsageError("an empty path");
+        }
+        for (const auto& given : paths_) {
             std::string path = context.path_in_root(given);
             std::string shown = "/" + path;
             nlohmann::ordered_json owners = nlohmann::ordered_json::array();

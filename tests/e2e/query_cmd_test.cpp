@@ -108,6 +108,7 @@ TEST(Queries, OwnerTakesPathsWithOrWithoutTheRoot) {
     EXPECT_EQ(missing.status, 1);
     EXPECT_EQ(missing.out, "/usr/bin/curl is owned by curl 8.4.0-2\n");
     EXPECT_EQ(missing.err, "error: no package owns /etc/nothing\n");
+    EXPECT_EQ(r.run({"owner", ""}).status, 2);
     auto json = r.run({"--json", "owner", "/usr/lib", "/etc/nothing"});
     EXPECT_EQ(json.status, 1);
     EXPECT_EQ(pkgtest::check_golden("query-owner.json", json.out), "");
