@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "pkg/error.hpp"
+
 namespace pkgmgr {
 
 void Context::print_json(const nlohmann::ordered_json& document) {
@@ -14,6 +16,17 @@ void Context::print_json(const nlohmann::ordered_json& document) {
 void Context::open_read_view() {
     door_ = pkg::open_door(config.root);
     installed_ = pkg::db::Database::open_for_read(*door_);
+    // A journal of a running writer: the snapshot is its last committed
+    // state. One nobody runs any more needs recovery first, which only a
+    // lock holder does: say so rather than show a state it may roll forward.
+    if (installed_) {
+        if (auto journal = installed_->journal(); journal && !pkg::db::journal_is_live(*journal)) {
+            pkg::PrivilegeError e("{} holds an interrupted transaction ('{}', pid {}, {}): it needs recovery first",
+                                  (config.root / pkg::db::kStateDir / pkg::db::kDatabaseName).string(),
+                                  journal->command, journal->pid, pkg::db::journal_state_name(journal->state));
+            throw pkg::with_hint(std::move(e), "run 'pkg recover' as a user who may write the root");
+        }
+    }
 }
 
 std::string Context::path_in_root(const std::string& path) const {

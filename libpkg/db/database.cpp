@@ -4,10 +4,12 @@
 #include "pkg/db/database.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <optional>
 
 #include "pkg/dependency.hpp"
@@ -54,9 +56,23 @@ void refuse_newer(int version, const std::string& name) {
     }
 }
 
+bool has_journal(Connection& c, int version) {
+    if (version < 2) return false;  // schema 2 brought the journal
+    Statement s(c, "SELECT count(*) FROM journal");
+    bool any = s.step() && s.integer(0) > 0;
+    s.run();
+    return any;
+}
+
 void migrate(Connection& c) {
     int version = user_version(c);
     refuse_newer(version, c.name());
+    if (version < Database::current_schema() && has_journal(c, version)) {
+        Error e("the database {} holds an interrupted transaction; it is recovered before its schema is upgraded",
+                c.name());
+        e.set_path(c.name());
+        throw with_hint(std::move(e), "run 'pkg recover' with the pkg that started it");
+    }
     for (const Migration& m : migrations()) {
         if (m.version <= version) continue;
         Transaction t(c);
@@ -238,6 +254,98 @@ std::vector<std::string> Database::owners_of(const std::string& path) const {
     std::vector<std::string> out;
     while (s.step()) out.push_back(s.text(0));
     return out;
+}
+
+const char* journal_state_name(JournalState state) {
+    switch (state) {
+        case JournalState::planned: return "planned";
+        case JournalState::committed: return "committed";
+        case JournalState::rolling_back: return "rolling back";
+    }
+    return "planned";
+}
+
+std::string current_boot_id() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
+}
+
+bool journal_is_live(const Journal& journal) {
+    if (journal.boot_id != current_boot_id() || journal.pid <= 0) return false;
+    return ::kill(static_cast<pid_t>(journal.pid), 0) == 0 || errno == EPERM;
+}
+
+std::optional<Journal> Database::journal() const {
+    Connection& c = impl_->db();
+    if (user_version(c) < 2) return std::nullopt;
+    Statement s(c, "SELECT txid, state, pid, boot_id, started_at, user, command FROM journal WHERE id = 1");
+    if (!s.step()) return std::nullopt;
+    Journal j;
+    j.txid = s.text(0);
+    std::string state = s.text(1);
+    j.state = state == "committed" ? JournalState::committed
+              : state == "rolling back" ? JournalState::rolling_back
+                                        : JournalState::planned;
+    j.pid = s.integer(2);
+    j.boot_id = s.text(3);
+    j.started_at = s.integer(4);
+    j.user = s.text(5);
+    j.command = s.text(6);
+    s.run();
+    Statement fs(c, "SELECT dev, path FROM journal_filesystems ORDER BY seq");
+    while (fs.step()) j.filesystems.push_back({static_cast<std::uint64_t>(fs.integer(0)), fs.text(1)});
+    Statement paths(c, "SELECT path, action, type, temporary, aside, old_mode, filesystem FROM journal_paths ORDER BY seq");
+    while (paths.step()) {
+        JournalEntry e;
+        e.path = paths.text(0);
+        e.action = paths.text(1);
+        e.type = paths.text(2);
+        e.temporary = paths.text(3);
+        e.aside = paths.text(4);
+        if (sqlite3_column_type(paths.raw(), 5) != SQLITE_NULL) e.old_mode = static_cast<unsigned>(paths.integer(5));
+        e.filesystem = static_cast<int>(paths.integer(6));
+        j.entries.push_back(std::move(e));
+    }
+    return j;
+}
+
+void Database::Change::write_journal(const Journal& j) {
+    Connection& c = db_.impl_->db();
+    clear_journal();
+    Statement head(c, "INSERT INTO journal (id, txid, state, pid, boot_id, started_at, user, command) "
+                      "VALUES (1, ?, ?, ?, ?, ?, ?, ?)");
+    head.bind(1, j.txid).bind(2, std::string_view(journal_state_name(j.state))).bind(3, j.pid).bind(4, j.boot_id);
+    head.bind(5, j.started_at).bind(6, j.user).bind(7, j.command);
+    head.run();
+    Statement fs(c, "INSERT INTO journal_filesystems (seq, dev, path) VALUES (?, ?, ?)");
+    for (std::size_t i = 0; i < j.filesystems.size(); ++i) {
+        fs.bind(1, static_cast<std::int64_t>(i)).bind(2, static_cast<std::int64_t>(j.filesystems[i].dev));
+        fs.bind(3, j.filesystems[i].path).run();
+    }
+    Statement paths(c, "INSERT INTO journal_paths (seq, path, action, type, temporary, aside, old_mode, filesystem) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (std::size_t i = 0; i < j.entries.size(); ++i) {
+        const JournalEntry& e = j.entries[i];
+        paths.bind(1, static_cast<std::int64_t>(i)).bind(2, e.path).bind(3, e.action).bind(4, e.type);
+        paths.bind(5, e.temporary).bind(6, e.aside);
+        if (e.old_mode) paths.bind(7, static_cast<std::int64_t>(*e.old_mode));
+        else paths.bind_null(7);
+        paths.bind(8, static_cast<std::int64_t>(e.filesystem));
+        paths.run();
+    }
+}
+
+void Database::Change::set_journal_state(JournalState state) {
+    Statement s(db_.impl_->db(), "UPDATE journal SET state = ? WHERE id = 1");
+    s.bind(1, std::string_view(journal_state_name(state))).run();
+    if (sqlite3_changes(db_.impl_->db().get()) != 1) throw Error("database {}: no journal to update", db_.impl_->name);
+}
+
+void Database::Change::clear_journal() {
+    Connection& c = db_.impl_->db();
+    c.exec("DELETE FROM journal_paths; DELETE FROM journal_filesystems; DELETE FROM journal");
 }
 
 std::vector<std::string> Database::dependents_of(const std::string& name) const {

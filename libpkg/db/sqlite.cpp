@@ -102,6 +102,11 @@ Statement& Statement::bind(int index, std::int64_t value) {
     return *this;
 }
 
+Statement& Statement::bind_null(int index) {
+    if (sqlite3_bind_null(statement_, index) != SQLITE_OK) connection_.fail("cannot bind a value");
+    return *this;
+}
+
 bool Statement::step() {
     int rc = sqlite3_step(statement_);
     if (rc == SQLITE_ROW) return true;

@@ -44,6 +44,8 @@ public:
 
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, std::int64_t value);
+    Statement& bind_null(int index);
+    sqlite3_stmt* raw() const { return statement_; }
     /// True while a row is there; after the last, the statement resets itself.
     bool step();
     /// Runs a statement that returns no rows.

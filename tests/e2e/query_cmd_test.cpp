@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -137,6 +138,46 @@ TEST(Queries, AnotherUserQueriesARootOwnedRoot) {
     EXPECT_EQ(res.out, "/usr/bin/curl is owned by curl 8.4.0-2\n");
     res = pkgtest::run_pkg_unprivileged({"--root", r.root.string(), "list"});
     EXPECT_EQ(res.out, "curl 8.4.0-2\nzlib 1.3-1\n");
+}
+
+void leave_journal(const fs::path& root, std::int64_t pid) {
+    pkg::SafeRoot door(root);
+    auto db = pkg::db::Database::open_for_write(door);
+    pkg::db::Database::Change change(db);
+    pkg::db::Journal j;
+    j.txid = "t1";
+    j.pid = pid;
+    j.boot_id = pkg::db::current_boot_id();
+    j.user = "root";
+    j.command = "pkg install x.pkg.tar.zst";
+    j.filesystems = {{1, ""}};
+    change.write_journal(j);
+    change.commit();
+}
+
+TEST(Queries, AJournalOfARunningWriterReadsTheLastCommittedState) {
+    InstalledRoot r;
+    leave_journal(r.root, getpid());  // this test process plays the writer
+    auto res = r.run({"list"});
+    EXPECT_EQ(res.status, 0) << res.err;
+    EXPECT_EQ(res.out, "curl 8.4.0-2\nzlib 1.3-1\n");
+}
+
+TEST(Queries, AnAbandonedTransactionIsNamedAndExitsEight) {
+    InstalledRoot r;
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);
+    leave_journal(r.root, child);
+    auto res = r.run({"list"});
+    EXPECT_EQ(res.status, 8);
+    EXPECT_EQ(res.out, "");
+    EXPECT_NE(res.err.find("holds an interrupted transaction ('pkg install x.pkg.tar.zst', pid " +
+                           std::to_string(child) + ", planned): it needs recovery first"),
+              std::string::npos)
+        << res.err;
+    EXPECT_NE(res.err.find("hint: run 'pkg recover'"), std::string::npos) << res.err;
+    EXPECT_EQ(nlohmann::json::parse(r.run({"--json", "owner", "/usr/bin/curl"}).out)["error"]["kind"], "privilege");
 }
 
 }  // namespace

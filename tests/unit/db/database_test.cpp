@@ -322,3 +322,71 @@ TEST(Database, AFifoOrSymlinkAtTheDatabaseIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+pkg::db::Journal sample_journal(std::int64_t pid) {
+    pkg::db::Journal j;
+    j.txid = "t1700000000-42";
+    j.pid = pid;
+    j.boot_id = pkg::db::current_boot_id();
+    j.started_at = 1700000000;
+    j.user = "root";
+    j.command = "pkg install a.pkg.tar.zst";
+    j.filesystems = {{42, ""}, {43, "usr"}};
+    j.entries = {{"usr/bin/a", "replace", "file", "usr/bin/.pkg-t1700000000-42-1", "usr/bin/.pkg-t1700000000-42-1.old",
+                  std::nullopt, 1},
+                 {"etc", "chmod", "dir", "", "", 0750u, 0}};
+    return j;
+}
+
+TEST(Journal, IsWrittenReadUpdatedAndCleared) {
+    Root r;
+    pkg::SafeRoot root(r.path);
+    Database db = Database::open_for_write(root);
+    EXPECT_EQ(db.journal(), std::nullopt);
+    {
+        Database::Change change(db);
+        change.write_journal(sample_journal(getpid()));
+        change.commit();
+    }
+    auto j = Database::open_for_read(root)->journal();
+    ASSERT_TRUE(j);
+    EXPECT_EQ(j->txid, "t1700000000-42");
+    EXPECT_EQ(j->state, pkg::db::JournalState::planned);
+    EXPECT_EQ(j->command, "pkg install a.pkg.tar.zst");
+    ASSERT_EQ(j->filesystems.size(), 2u);
+    EXPECT_EQ(j->filesystems[1].path, "usr");
+    ASSERT_EQ(j->entries.size(), 2u);
+    EXPECT_EQ(j->entries[0].aside, "usr/bin/.pkg-t1700000000-42-1.old");
+    EXPECT_EQ(j->entries[0].old_mode, std::nullopt);
+    EXPECT_EQ(j->entries[1].old_mode, 0750u);
+    EXPECT_EQ(j->entries[0].filesystem, 1);
+    {
+        Database::Change change(db);
+        change.set_journal_state(pkg::db::JournalState::committed);
+        change.commit();
+    }
+    EXPECT_EQ(db.journal()->state, pkg::db::JournalState::committed);
+    {
+        Database::Change change(db);
+        change.clear_journal();
+        EXPECT_THROW(change.set_journal_state(pkg::db::JournalState::rolling_back), pkg::Error);
+        change.commit();
+    }
+    EXPECT_EQ(db.journal(), std::nullopt);
+}
+
+TEST(Journal, IsLiveOnlyWhileItsWriterRunsOnThisBoot) {
+    EXPECT_FALSE(pkg::db::current_boot_id().empty());
+    EXPECT_TRUE(pkg::db::journal_is_live(sample_journal(getpid())));
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);  // reaped: no process has this pid now
+    EXPECT_FALSE(pkg::db::journal_is_live(sample_journal(child)));
+    auto other_boot = sample_journal(getpid());
+    other_boot.boot_id = "00000000-0000-0000-0000-000000000000";
+    EXPECT_FALSE(pkg::db::journal_is_live(other_boot));
+}
+
+}  // namespace

@@ -49,6 +49,45 @@ struct InstalledFile {
     bool config = false;
 };
 
+enum class JournalState { planned, committed, rolling_back };
+
+/// One path of a journaled transaction (DESIGN.md, "A transaction").
+struct JournalEntry {
+    std::string path;
+    std::string action;     ///< create, replace, remove, mkdir, rmdir, chmod
+    std::string type;       ///< the new entry's type; "" when removed
+    std::string temporary;  ///< the staged name; "" when written in place
+    std::string aside;      ///< where the old version is kept; "" when none
+    std::optional<unsigned> old_mode;
+    int filesystem = 0;     ///< index into Journal::filesystems
+};
+
+struct JournalFilesystem {
+    std::uint64_t dev = 0;
+    std::string path;  ///< a directory on it, relative to the root
+};
+
+/// The journal of the one transaction in progress or interrupted.
+struct Journal {
+    std::string txid;
+    JournalState state = JournalState::planned;
+    std::int64_t pid = 0;
+    std::string boot_id;
+    std::int64_t started_at = 0;
+    std::string user;
+    std::string command;
+    std::vector<JournalFilesystem> filesystems;
+    std::vector<JournalEntry> entries;
+};
+
+PKG_API const char* journal_state_name(JournalState state);
+/// This boot's identity (/proc/sys/kernel/random/boot_id).
+PKG_API std::string current_boot_id();
+/// Whether the writer a journal names still runs: its pid lives, on this
+/// boot. A journal that is not live is abandoned: only a lock holder may
+/// recover it; queries say so (exit 8).
+PKG_API bool journal_is_live(const Journal& journal);
+
 /// An open database. Opened for writing it is migrated to the current
 /// schema; opened for reading it is one read transaction for its whole life,
 /// so every query sees one committed state.
@@ -77,6 +116,9 @@ public:
     std::vector<InstalledPackage> packages() const;
     std::optional<InstalledPackage> package(const std::string& name) const;
     std::vector<InstalledFile> files_of(const std::string& name) const;
+    /// The journal, when a transaction is in progress or was interrupted.
+    std::optional<Journal> journal() const;
+
     /// The packages that own `path` (several for a shared directory).
     std::vector<std::string> owners_of(const std::string& path) const;
     /// The installed packages that depend on `name` or on a name it provides.
@@ -93,6 +135,10 @@ public:
         /// Records a package and its files, replacing a package of that name.
         void put_package(const InstalledPackage& package, const std::vector<InstalledFile>& files);
         void remove_package(const std::string& name);
+        /// Writes the journal (state and all), replacing any.
+        void write_journal(const Journal& journal);
+        void set_journal_state(JournalState state);
+        void clear_journal();
         void commit();
 
     private:
