@@ -45,6 +45,8 @@ public:
     /// The installed database, for commands that asked for a read view:
     /// nullptr when nothing was ever installed in the root.
     const pkg::db::Database* installed() const { return installed_ ? &*installed_ : nullptr; }
+    /// The root's door, for commands that asked for a read view.
+    pkg::Door& door() const { return *door_; }
     /// Opens the root's door and the database read-only (RootAccess::read).
     void open_read_view();
     /// `path` as the database names it: relative to the root, given with or

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "pkg/db/database.hpp"
 #include "pkg/root/safe_root.hpp"
 #include "support/process.hpp"
+#include "support/tar_builder.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -178,6 +181,118 @@ TEST(Queries, AnAbandonedTransactionIsNamedAndExitsEight) {
         << res.err;
     EXPECT_NE(res.err.find("hint: run 'pkg recover'"), std::string::npos) << res.err;
     EXPECT_EQ(nlohmann::json::parse(r.run({"--json", "owner", "/usr/bin/curl"}).out)["error"]["kind"], "privilege");
+}
+
+// A root whose files are on disk as the database says, for pkg check.
+struct CheckedRoot {
+    pkgtest::ScratchDir dir;
+    fs::path root = fs::path(dir.path()) / "root";
+    CheckedRoot() {
+        fs::create_directories(root / "usr/bin");
+        fs::create_directories(root / "etc");
+        std::ofstream(root / "usr/bin/tool") << "#!/bin/sh\necho tool\n";
+        std::ofstream(root / "usr/bin/other") << "other\n";
+        std::ofstream(root / "etc/tool.conf") << "x = 1\n";
+        fs::create_symlink("tool", root / "usr/bin/alias");
+        fs::permissions(root / "usr/bin/tool", fs::perms(0755));
+        for (const char* f : {"usr/bin/other", "etc/tool.conf"}) fs::permissions(root / f, fs::perms(0644));
+        for (const char* d : {"usr", "usr/bin", "etc"}) fs::permissions(root / d, fs::perms(0755));
+        pkg::SafeRoot door(root);
+        auto db = pkg::db::Database::open_for_write(door);
+        pkg::db::Database::Change change(db);
+        pkg::db::InstalledPackage p;
+        p.name = "tool";
+        p.version = "1";
+        p.release = "1";
+        p.arch = "any";
+        auto regular = [&](const std::string& path, unsigned mode, bool config) {
+            pkg::db::InstalledFile f;
+            f.path = path;
+            f.type = "file";
+            f.mode = mode;
+            f.uid = static_cast<std::int64_t>(geteuid());
+            f.gid = static_cast<std::int64_t>(getegid());
+            std::ifstream in(root / path, std::ios::binary);
+            std::stringstream text;
+            text << in.rdbuf();
+            f.size = text.str().size();
+            f.sha256 = pkgtest::sha256(text.str());
+            f.config = config;
+            return f;
+        };
+        auto dir_entry = [&](const std::string& path) {
+            pkg::db::InstalledFile f;
+            f.path = path;
+            f.type = "dir";
+            f.mode = 0755;
+            f.uid = static_cast<std::int64_t>(geteuid());
+            f.gid = static_cast<std::int64_t>(getegid());
+            return f;
+        };
+        pkg::db::InstalledFile link;
+        link.path = "usr/bin/alias";
+        link.type = "symlink";
+        link.mode = 0777;
+        link.target = "tool";
+        link.uid = static_cast<std::int64_t>(geteuid());
+        link.gid = static_cast<std::int64_t>(getegid());
+        change.put_package(p, {dir_entry("etc"), regular("etc/tool.conf", 0644, true), dir_entry("usr"),
+                               dir_entry("usr/bin"), link, regular("usr/bin/other", 0644, false),
+                               regular("usr/bin/tool", 0755, false)});
+        change.commit();
+    }
+    pkgtest::ProcessResult check(std::vector<std::string> args = {}) const {
+        args.insert(args.begin(), {"--root", root.string(), "check"});
+        return pkgtest::run_pkg(args);
+    }
+};
+
+TEST(Check, ACleanRootHasNoProblems) {
+    CheckedRoot r;
+    auto res = r.check();
+    EXPECT_EQ(res.status, 0) << res.out << res.err;
+    EXPECT_EQ(res.out, "");
+    EXPECT_EQ(res.err, "1 package checked: 0 problems\n");
+}
+
+TEST(Check, NamesEachProblemAndExitsThree) {
+    CheckedRoot r;
+    std::ofstream(r.root / "usr/bin/other") << "OTHER\n";  // same size, other content
+    fs::permissions(r.root / "usr/bin/tool", fs::perms(0700));
+    fs::remove(r.root / "usr/bin/alias");
+    fs::create_symlink("/etc/passwd", r.root / "usr/bin/alias");
+    std::ofstream(r.root / "etc/tool.conf") << "edited = yes, by the user\n";  // a config file may change
+    auto res = r.check({"tool"});
+    EXPECT_EQ(res.status, 3);
+    EXPECT_EQ(res.out,
+              "tool: /usr/bin/alias: points to '/etc/passwd', the package installed 'tool'\n"
+              "tool: /usr/bin/other: content changed: its sha256 differs from the package's\n"
+              "tool: /usr/bin/tool: mode 0700, the package installed 0755\n");
+    fs::remove(r.root / "usr/bin/other");
+    fs::remove(r.root / "etc/tool.conf");
+    fs::create_directory(r.root / "etc/tool.conf");
+    auto json = pkgtest::run_pkg({"--json", "--root", r.root.string(), "check"});
+    EXPECT_EQ(json.status, 3);
+    auto j = nlohmann::json::parse(json.out);
+    EXPECT_EQ(j["packages"], 1);
+    ASSERT_EQ(j["problems"].size(), 4u);
+    EXPECT_EQ(j["problems"][0]["path"], "/etc/tool.conf");
+    EXPECT_EQ(j["problems"][0]["problem"], "is a directory, the package installed a regular file");
+    EXPECT_EQ(j["problems"][2]["problem"], "missing");
+    EXPECT_EQ(r.check({"nothere"}).status, 1);
+}
+
+TEST(Check, ASymlinkedDirectoryIsNeverFollowed) {
+    CheckedRoot r;
+    fs::path outside = fs::path(r.dir.path()) / "outside";
+    fs::create_directories(outside);
+    fs::rename(r.root / "usr/bin", outside / "bin");
+    fs::create_symlink(outside / "bin", r.root / "usr/bin");
+    auto res = r.check();
+    EXPECT_EQ(res.status, 3);
+    EXPECT_NE(res.out.find("tool: /usr/bin: is a symbolic link, the package installed a directory"), std::string::npos)
+        << res.out;
+    EXPECT_NE(res.out.find("a symlink stands where a directory is needed"), std::string::npos) << res.out << res.err;
 }
 
 }  // namespace
