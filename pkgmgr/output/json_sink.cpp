@@ -35,6 +35,20 @@ void JsonSink::message(const pkg::Message& event) {
     write_line(dump_line(j));
 }
 
+void JsonSink::change(const pkg::Change& event) {
+    auto or_null = [](const std::string& text) {
+        return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+    };
+    nlohmann::ordered_json j = {{"event", "change"},
+                                {"kind", pkg::change_kind_name(event.kind)},
+                                {"package", or_null(event.package)},
+                                {"from", or_null(event.from)},
+                                {"to", or_null(event.to)},
+                                {"path", event.path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json("/" + event.path)},
+                                {"text", or_null(event.text)}};
+    write_line(dump_line(j));
+}
+
 bool JsonSink::ask(const pkg::Question& question) {
     bool answer = assume_yes_ || question.default_answer;
     nlohmann::ordered_json j = {{"event", "question"},

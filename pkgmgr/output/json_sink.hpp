@@ -20,6 +20,7 @@ public:
     void progress(const pkg::Progress& event) override;
     void message(const pkg::Message& event) override;
     bool ask(const pkg::Question& question) override;
+    void change(const pkg::Change& event) override;
 
 private:
     void write_line(const std::string& line);

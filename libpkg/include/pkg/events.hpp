@@ -38,6 +38,33 @@ struct Question {
     bool default_answer = false;
 };
 
+/// What a transaction did to a package or a path, with its subjects, so
+/// that --json consumers need not parse messages.
+struct Change {
+    enum class Kind {
+        installed,           ///< package, to
+        upgraded,            ///< package, from, to
+        downgraded,          ///< package, from, to
+        reinstalled,         ///< package, to
+        removed,             ///< package, from
+        config_new,          ///< package, path: the user's edited file kept, the new one at path.pkgnew
+        config_saved,        ///< package, path: an edited file kept as path (a .pkgsave)
+        conflict,            ///< package, path, text: a conflict the transaction refused
+        ownership_skipped,   ///< text: files were not chowned (the caller is not root)
+    };
+    Kind kind = Kind::installed;
+    std::string package;
+    std::string from;
+    std::string to;
+    std::string path;  ///< relative to the root
+    std::string text;
+};
+
+/// The stable name of a kind, as `--json` change events carry it.
+PKG_API const char* change_kind_name(Change::Kind kind);
+/// A change as one line of text ("upgraded zlib 1.2.13-1 -> 1.3-1").
+PKG_API std::string describe_change(const Change& change);
+
 /// Where libpkg reports what it does; libpkg itself never prints. Every
 /// method may be called from any thread at the same time: implementations
 /// serialise internally.
@@ -48,6 +75,8 @@ public:
     virtual void message(const Message& event) = 0;
     /// Returns the answer; never blocks forever when there is no terminal.
     virtual bool ask(const Question& question) = 0;
+    /// A typed change; by default an info message of describe_change().
+    virtual void change(const Change& event);
 
     /// A task id unique within this process.
     static std::uint64_t new_task_id();

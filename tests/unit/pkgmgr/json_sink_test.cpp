@@ -85,3 +85,48 @@ TEST(JsonSink, SafeFromWorkerThreads) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(JsonSink, ChangesAreTypedEventsWithTheirSubjects) {
+    std::ostringstream err;
+    pkgmgr::JsonSink sink(err, false);
+    sink.change({pkg::Change::Kind::upgraded, "zlib", "1.2.13-1", "1.3-1", "", ""});
+    sink.change({pkg::Change::Kind::config_new, "tool", "", "", "etc/tool.conf", ""});
+    std::istringstream lines(err.str());
+    std::string first, second;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    auto a = nlohmann::json::parse(first), b = nlohmann::json::parse(second);
+    EXPECT_EQ(a["event"], "change");
+    EXPECT_EQ(a["kind"], "upgraded");
+    EXPECT_EQ(a["package"], "zlib");
+    EXPECT_EQ(a["from"], "1.2.13-1");
+    EXPECT_EQ(a["to"], "1.3-1");
+    EXPECT_TRUE(a["path"].is_null());
+    EXPECT_EQ(b["kind"], "config-new");
+    EXPECT_EQ(b["path"], "/etc/tool.conf");
+}
+
+TEST(Change, TextSinksSayItInOneLine) {
+    EXPECT_EQ(pkg::describe_change({pkg::Change::Kind::upgraded, "zlib", "1.2.13-1", "1.3-1", "", ""}),
+              "upgraded zlib 1.2.13-1 -> 1.3-1");
+    EXPECT_EQ(pkg::describe_change({pkg::Change::Kind::removed, "a", "1-1", "", "", ""}), "removed a 1-1");
+    EXPECT_EQ(pkg::describe_change({pkg::Change::Kind::config_new, "tool", "", "", "etc/tool.conf", ""}),
+              "tool: /etc/tool.conf was edited: kept, the new one is /etc/tool.conf.pkgnew");
+    // The default sink renders a change as a message of the fitting level.
+    struct Recorder final : pkg::EventSink {
+        void progress(const pkg::Progress&) override {}
+        void message(const pkg::Message& m) override { seen.push_back(m); }
+        bool ask(const pkg::Question& q) override { return q.default_answer; }
+        std::vector<pkg::Message> seen;
+    } recorder;
+    recorder.change({pkg::Change::Kind::installed, "a", "", "1-1", "", ""});
+    recorder.change({pkg::Change::Kind::config_saved, "a", "", "", "etc/a.conf.pkgsave", ""});
+    ASSERT_EQ(recorder.seen.size(), 2u);
+    EXPECT_EQ(recorder.seen[0].level, pkg::Level::info);
+    EXPECT_EQ(recorder.seen[0].text, "installed a 1-1");
+    EXPECT_EQ(recorder.seen[1].level, pkg::Level::warning);
+}
+
+}  // namespace
