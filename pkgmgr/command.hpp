@@ -15,6 +15,7 @@ class Context;
 enum class RootAccess {
     none,  ///< nothing: the command works on ports, packages or the configuration
     read,  ///< a read-only view of the installed database, without a lock
+    write,  ///< the root's lock and the database opened for writing
 };
 
 /// How a command declares its options and arguments. main.cpp implements it

@@ -29,6 +29,12 @@ void Context::open_read_view() {
     }
 }
 
+void Context::open_for_writing() {
+    door_ = pkg::open_door(config.root);
+    lock_ = std::make_unique<pkg::RootLock>(*door_, events, !options.no_wait);
+    installed_ = pkg::db::Database::open_for_write(*door_);
+}
+
 std::string Context::path_in_root(const std::string& path) const {
     std::filesystem::path p = path;
     if (p.is_relative()) {

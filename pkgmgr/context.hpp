@@ -11,6 +11,7 @@
 #include "pkg/db/database.hpp"
 #include "pkg/events.hpp"
 #include "pkg/root/door.hpp"
+#include "pkg/transaction/lock.hpp"
 
 namespace pkgmgr {
 
@@ -49,6 +50,9 @@ public:
     pkg::Door& door() const { return *door_; }
     /// Opens the root's door and the database read-only (RootAccess::read).
     void open_read_view();
+    /// Takes the root's lock and opens the database for writing (RootAccess::write).
+    void open_for_writing();
+    pkg::db::Database& database() { return *installed_; }
     /// `path` as the database names it: relative to the root, given with or
     /// without the root's prefix, or relative to the working directory.
     std::string path_in_root(const std::string& path) const;
@@ -60,6 +64,7 @@ public:
 
 private:
     std::unique_ptr<pkg::Door> door_;
+    std::unique_ptr<pkg::RootLock> lock_;
     std::optional<pkg::db::Database> installed_;
 };
 

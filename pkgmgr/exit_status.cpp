@@ -73,7 +73,17 @@ int report_error(const std::exception& error, bool json, const Style& style, std
     auto paint = [&](const char* label) {
         return style.color ? fmt::format("\x1b[1;31m{}\x1b[0m", label) : std::string(label);
     };
-    err << paint("error:") << ' ' << terminal_text(message) << '\n';
+    // A message may list several problems, one a line: each line is escaped
+    // on its own, so a list keeps its shape and nothing reaches the terminal raw.
+    std::string shown;
+    for (std::size_t start = 0;;) {
+        std::size_t end = message.find('\n', start);
+        shown += terminal_text(std::string_view(message).substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) break;
+        shown += '\n';
+        start = end + 1;
+    }
+    err << paint("error:") << ' ' << shown << '\n';
     if (!hint.empty()) err << "hint: " << terminal_text(hint) << '\n';
     err.flush();
     return code;

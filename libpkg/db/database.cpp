@@ -380,6 +380,18 @@ void Database::Change::remove_package(const std::string& name) {
     s.bind(1, name).run();
 }
 
+void Database::Change::drop_file(const std::string& package, const std::string& path) {
+    Statement s(db_.impl_->db(),
+                "DELETE FROM files WHERE path = ? AND package = (SELECT id FROM packages WHERE name = ?)");
+    s.bind(1, path).bind(2, package).run();
+}
+
+void Database::Change::add_history(std::int64_t at, const std::string& user, const std::string& command,
+                                   const std::string& changes) {
+    Statement s(db_.impl_->db(), "INSERT INTO history (at, user, command, changes) VALUES (?, ?, ?, ?)");
+    s.bind(1, at).bind(2, user).bind(3, command).bind(4, changes).run();
+}
+
 void Database::Change::put_package(const InstalledPackage& p, const std::vector<InstalledFile>& files) {
     Connection& c = db_.impl_->db();
     remove_package(p.name);

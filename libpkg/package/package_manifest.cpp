@@ -91,6 +91,7 @@ std::optional<std::string> check_member_name(std::string_view name, const Packag
         if (part.empty()) return std::string("empty path component (a '//' or a trailing '/')");
         if (part == ".") return std::string("'.' component (names carry no './')");
         if (part == "..") return std::string("'..' component");
+        if (part.rfind(".pkg-", 0) == 0) return std::string("a name starting with '.pkg-' (pkg's own temporary names)");
         if (part.size() > limits.component_bytes) {
             return fmt::format("path component longer than {} bytes", limits.component_bytes);
         }

@@ -98,7 +98,7 @@ int SafeRoot::open_directory(const std::string& path, bool create, unsigned mode
             if (slash == std::string::npos) break;
         }
     }
-    int fd = openat2_beneath(root_fd_, path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat2_beneath(root_fd_, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
         if (err == ELOOP || err == EXDEV) {
@@ -231,7 +231,16 @@ int SafeRoot::open_file(const std::string& path) {
 
 std::optional<EntryStat> SafeRoot::stat(const std::string& path) {
     std::string name;
-    Fd parent{open_parent(path, name)};
+    int parent_fd = -1;
+    try {
+        parent_fd = open_parent(path, name);
+    } catch (const SystemError& e) {
+        // No parent directory: the name does not exist either. A symlink on
+        // the way is still an error: it is never looked through.
+        if (e.error_number() == ENOENT || e.error_number() == ENOTDIR) return std::nullopt;
+        throw;
+    }
+    Fd parent{parent_fd};
     struct stat st {};
     if (::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) return std::nullopt;

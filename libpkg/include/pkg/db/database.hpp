@@ -135,6 +135,11 @@ public:
         /// Records a package and its files, replacing a package of that name.
         void put_package(const InstalledPackage& package, const std::vector<InstalledFile>& files);
         void remove_package(const std::string& name);
+        /// Takes `path` from `package` (another package overwrote it).
+        void drop_file(const std::string& package, const std::string& path);
+        /// Records a finished transaction; `changes` is a JSON array.
+        void add_history(std::int64_t at, const std::string& user, const std::string& command,
+                         const std::string& changes);
         /// Writes the journal (state and all), replacing any.
         void write_journal(const Journal& journal);
         void set_journal_state(JournalState state);

@@ -74,7 +74,8 @@ public:
 
     // Looks.
 
-    /// An O_PATH descriptor of the directory `path` (the caller closes it).
+    /// A read-only descriptor of the directory `path` (the caller closes it;
+    /// syncfs takes it).
     /// With `create`, missing levels are made (a mutating step each).
     virtual int open_directory(const std::string& path, bool create = false, unsigned mode = 0755) = 0;
     /// Opens an existing regular file for reading, never through a symlink.

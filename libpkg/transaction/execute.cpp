@@ -1,0 +1,322 @@
+// A transaction carried out (DESIGN.md, "A transaction", steps 3 to 6):
+// journal the intent, stage every new entry under a temporary name (old
+// versions kept aside by a hard link), syncfs, rename into place, syncfs,
+// commit the database with the journal marked committed, then finish.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fmt/format.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "pkg/db/database.hpp"
+#include "pkg/error.hpp"
+#include "pkg/package/package_io.hpp"
+#include "pkg/root/door.hpp"
+#include "pkg/transaction/transaction.hpp"
+#include "transaction_steps.hpp"
+
+namespace pkg {
+namespace {
+
+std::string parent_of(const std::string& path) {
+    std::size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+std::string beside(const std::string& path, const std::string& name) {
+    std::string parent = parent_of(path);
+    return parent.empty() ? name : parent + "/" + name;
+}
+
+// The journal of a plan: one entry per path, temporary and aside names that
+// carry the transaction id, and the filesystems they are on.
+db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& request, const std::string& txid) {
+    db::Journal j;
+    j.txid = txid;
+    j.pid = ::getpid();
+    j.boot_id = db::current_boot_id();
+    j.started_at = static_cast<std::int64_t>(std::time(nullptr));
+    j.user = request.user;
+    j.command = request.command;
+    std::map<dev_t, int> filesystems;
+    auto filesystem_of = [&](const std::string& path) {
+        std::string dir = parent_of(path);
+        // A parent the transaction creates lies on its own parent's filesystem.
+        while (!dir.empty() && !door.stat(dir)) dir = parent_of(dir);
+        int fd = door.open_directory(dir.empty() ? "." : dir);
+        struct stat st {};
+        int rc = ::fstat(fd, &st);
+        ::close(fd);
+        if (rc != 0) throw SystemError{errno, door.root() / dir, "cannot stat {}", (door.root() / dir).string()};
+        dev_t dev = st.st_dev;
+        auto [it, fresh] = filesystems.emplace(dev, static_cast<int>(j.filesystems.size()));
+        if (fresh) j.filesystems.push_back({static_cast<std::uint64_t>(dev), dir});
+        return it->second;
+    };
+    std::size_t seq = 0;
+    for (const PathStep& step : plan.paths) {
+        db::JournalEntry e;
+        e.path = step.path;
+        e.filesystem = filesystem_of(step.path);
+        std::string temporary = beside(step.path, fmt::format("{}{}-{}", kTemporaryPrefix, txid, seq++));
+        bool is_dir = step.entry && step.entry->type == EntryType::dir;
+        switch (step.action) {
+            case PathAction::create:
+                e.type = step.entry ? entry_type_name(step.entry->type) : "";
+                if (is_dir) {
+                    e.action = "mkdir";
+                } else {
+                    e.action = "create";
+                    e.temporary = temporary;
+                }
+                break;
+            case PathAction::replace:
+                e.type = entry_type_name(step.entry->type);
+                if (is_dir) throw Error("/{}: a file that becomes a directory is not supported yet", step.path);
+                e.action = "replace";
+                e.temporary = temporary;
+                e.aside = temporary + ".old";
+                break;
+            case PathAction::keep: {
+                if (!is_dir) continue;  // a kept configuration file: nothing happens to it
+                auto st = door.stat(step.path);
+                if (!st || (st->mode & 07777) == step.entry->mode) continue;
+                e.action = "chmod";
+                e.type = "dir";
+                e.old_mode = st->mode & 07777;
+                break;
+            }
+            case PathAction::write_new:
+                e.path = step.path + ".pkgnew";
+                e.action = "create";
+                e.type = "file";
+                e.temporary = temporary;
+                break;
+            case PathAction::remove: {
+                auto st = door.stat(step.path);
+                e.action = st && S_ISDIR(st->mode) ? "rmdir" : "remove";
+                break;
+            }
+            case PathAction::save: {
+                e.action = "remove";
+                std::string saved = step.path + ".pkgsave";
+                for (int n = 1; door.stat(saved); ++n) saved = fmt::format("{}.pkgsave.{}", step.path, n);
+                e.aside = saved;
+                break;
+            }
+        }
+        j.entries.push_back(std::move(e));
+    }
+    return j;
+}
+
+// Streams each package and writes what the journal says: files, links and
+// new directories (0700 until the commit) under their names.
+class Stager final : public PackageVisitor {
+public:
+    Stager(Door& door, const std::map<std::string, const db::JournalEntry*>& by_path, const std::string& package)
+        : door_(door), by_path_(by_path), package_(package) {}
+    ~Stager() override {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    void begin(const PackageEntry& e) override {
+        const db::JournalEntry* j = find(e.path);
+        if (!j) return;  // kept as it is
+        if (j->action == "mkdir") {
+            door_.make_directory(e.path, 0700);
+            return;
+        }
+        if (j->action != "create" && j->action != "replace") return;
+        switch (e.type) {
+            case EntryType::dir: return;
+            case EntryType::symlink: door_.make_symlink(e.target, j->temporary); return;
+            case EntryType::hardlink: {
+                const db::JournalEntry* first = find(e.target);
+                door_.make_hardlink(first && !first->temporary.empty() ? first->temporary : e.target, j->temporary);
+                return;
+            }
+            case EntryType::file:
+                // 0600 until verified; the mode (setuid too) after the last write.
+                fd_ = door_.create_file(j->temporary, 0600);
+                current_ = j->temporary;
+                return;
+        }
+    }
+    void data(const PackageEntry&, const void* bytes, std::size_t size) override {
+        if (fd_ >= 0) door_.write_all(fd_, bytes, size, current_);
+    }
+    void end(const PackageEntry& e) override {
+        if (fd_ < 0) return;
+        int rc = ::fchmod(fd_, e.mode & 07777);
+        int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (rc != 0) throw SystemError{err, door_.root() / current_, "cannot set the mode of {}", current_};
+    }
+
+private:
+    const db::JournalEntry* find(const std::string& path) const {
+        if (auto it = by_path_.find(path); it != by_path_.end()) return it->second;
+        if (auto it = by_path_.find(path + ".pkgnew"); it != by_path_.end()) return it->second;
+        return nullptr;
+    }
+    Door& door_;
+    const std::map<std::string, const db::JournalEntry*>& by_path_;
+    std::string package_;
+    int fd_ = -1;
+    std::string current_;
+};
+
+std::vector<db::InstalledFile> files_of(const PackageManifest& m, bool owned_by_caller) {
+    std::vector<db::InstalledFile> out;
+    for (const auto& e : m.entries) {
+        db::InstalledFile f;
+        f.path = e.path;
+        f.type = entry_type_name(e.type);
+        f.mode = e.mode;
+        f.uid = owned_by_caller ? static_cast<std::int64_t>(::geteuid()) : 0;
+        f.gid = owned_by_caller ? static_cast<std::int64_t>(::getegid()) : 0;
+        f.size = e.size;
+        f.sha256 = e.sha256;
+        f.target = e.target;
+        f.config = e.config;
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+std::string history_of(const Plan& plan) {
+    nlohmann::ordered_json changes = nlohmann::ordered_json::array();
+    for (const auto& c : plan.changes) {
+        changes.push_back({{"action", change_kind_name(c.kind)}, {"name", c.name}, {"from", c.from}, {"to", c.to}});
+    }
+    return changes.dump();
+}
+
+}  // namespace
+
+Plan run_transaction(Door& door, db::Database& database, const TransactionRequest& request, EventSink& events,
+                     const std::function<bool(const Plan&)>& confirm) {
+    recover(door, database, events);
+    DoorFacts facts(door);
+    InstalledState installed = InstalledState::from(database);
+    Plan plan = make_plan(installed, facts, request.plan);
+    if (!confirm(plan)) return plan;
+
+    std::string txid = fmt::format("{}-{}", std::time(nullptr), ::getpid());
+    db::Journal journal = journal_of(door, plan, request, txid);
+    {
+        db::Database::Change change(database);
+        change.write_journal(journal);
+        change.commit();
+    }
+    Filesystems filesystems(door, journal);
+    try {
+        std::map<std::string, const db::JournalEntry*> by_path;
+        for (const auto& e : journal.entries) by_path[e.path] = &e;
+        // Stage, with each old version kept aside.
+        for (const auto& e : journal.entries) {
+            if (e.action == "replace") door.make_hardlink(e.path, e.aside);
+        }
+        for (std::size_t i = 0; i < request.plan.install.size(); ++i) {
+            Stager stager(door, by_path, request.plan.install[i].name);
+            read_package(request.files[i], stager);
+        }
+        filesystems.sync();
+        // Commit: into place, directory modes deepest first, sync, database.
+        for (const auto& e : journal.entries) {
+            if (e.action == "create" || e.action == "replace") door.rename(e.temporary, e.path, RenameMode::replace);
+        }
+        std::map<std::string, unsigned> modes;
+        for (const PathStep& step : plan.paths) {
+            if (step.entry && step.entry->type == EntryType::dir &&
+                (step.action == PathAction::create || step.action == PathAction::keep)) {
+                modes[step.path] = step.entry->mode;
+            }
+        }
+        for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
+            if (it->action == "mkdir" || it->action == "chmod") door.set_mode(it->path, modes.at(it->path));
+        }
+        filesystems.sync();
+        bool caller_owns = ::geteuid() != 0;
+        {
+            db::Database::Change change(database);
+            if (!plan.target.empty() && installed.target != plan.target) change.set_target(plan.target);
+            for (const auto& c : plan.changes) {
+                if (c.kind == ChangeKind::remove) {
+                    change.remove_package(c.name);
+                    continue;
+                }
+                const PackageManifest& m = request.plan.install[c.manifest];
+                db::InstalledPackage p;
+                p.name = m.name;
+                p.version = m.version;
+                p.release = m.release;
+                p.arch = m.arch;
+                p.port_hash = m.port_hash;
+                for (const auto& e : m.entries) p.size += e.size;
+                auto old = installed.packages.find(m.name);
+                p.reason = old != installed.packages.end() && !request.reason_given ? old->second.reason
+                                                                                     : request.plan.reason;
+                p.held = old != installed.packages.end() && old->second.held;
+                p.installed_at = journal.started_at;
+                p.depends = m.depends;
+                p.provides = m.provides;
+                p.conflicts = m.conflicts;
+                change.put_package(p, files_of(m, caller_owns));
+            }
+            for (const PathStep& step : plan.paths) {
+                if (!step.taken_from.empty()) change.drop_file(step.taken_from, step.path);
+            }
+            change.set_journal_state(db::JournalState::committed);
+            change.add_history(journal.started_at, request.user, request.command, history_of(plan));
+            change.commit();
+        }
+        if (caller_owns && !request.plan.install.empty()) {
+            events.change({Change::Kind::ownership_skipped, "", "", "", "",
+                           "not running as root: the files are yours, ownership was not applied"});
+        }
+    } catch (...) {
+        // Failure is recovery: the root and the database go back to where they were.
+        try {
+            // From a fresh connection: a commit whose sync failed may be on
+            // disk, and then recovery rolls forward instead.
+            db::Database fresh = db::Database::open_for_write(door);
+            recover(door, fresh, events);
+        } catch (const std::exception& e) {
+            events.message({Level::error, fmt::format("rolling back failed too: {}", e.what())});
+        }
+        throw;
+    }
+    finish(door, database, journal, filesystems);
+    for (const auto& c : plan.changes) {
+        Change::Kind kind = c.kind == ChangeKind::install     ? Change::Kind::installed
+                            : c.kind == ChangeKind::upgrade   ? Change::Kind::upgraded
+                            : c.kind == ChangeKind::downgrade ? Change::Kind::downgraded
+                            : c.kind == ChangeKind::reinstall ? Change::Kind::reinstalled
+                                                              : Change::Kind::removed;
+        events.change({kind, c.name, c.from, c.to, "", ""});
+    }
+    for (const PathStep& step : plan.paths) {
+        if (step.action == PathAction::write_new) {
+            events.change({Change::Kind::config_new, step.package, "", "", step.path, ""});
+        }
+    }
+    std::map<std::string, std::string> saved_as;
+    for (const auto& e : journal.entries) {
+        if (e.action == "remove" && !e.aside.empty()) saved_as[e.path] = e.aside;
+    }
+    for (const PathStep& step : plan.paths) {
+        if (step.action == PathAction::save) {
+            events.change({Change::Kind::config_saved, step.package, "", "", saved_as[step.path], ""});
+        }
+    }
+    return plan;
+}
+
+}  // namespace pkg

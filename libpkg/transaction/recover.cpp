@@ -1,0 +1,176 @@
+// Step 6 (finish) and step 7 (recovery) of a transaction, and the helpers
+// both directions share.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "pkg/digest.hpp"
+#include "pkg/error.hpp"
+#include "pkg/transaction/transaction.hpp"
+#include "transaction_steps.hpp"
+
+namespace pkg {
+namespace {
+
+bool gone(const SystemError& e) { return e.error_number() == ENOENT || e.error_number() == ENOTDIR; }
+
+// Removes a name if it is there; a missing one counts as done.
+void remove_if_there(Door& door, const std::string& path) {
+    try {
+        door.unlink(path);
+    } catch (const SystemError& e) {
+        if (!gone(e)) throw;
+    }
+}
+
+bool same_inode(const std::optional<EntryStat>& a, const std::optional<EntryStat>& b) {
+    return a && b && a->dev == b->dev && a->ino == b->ino;
+}
+
+// Step 7 for a journal that was not committed: everything staged goes, every
+// old version comes back, every directory made is removed (deepest first),
+// every mode changed is restored.
+void roll_back(Door& door, db::Database& database, const db::Journal& journal, Filesystems& filesystems) {
+    {
+        db::Database::Change change(database);
+        change.set_journal_state(db::JournalState::rolling_back);
+        change.commit();
+    }
+    for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
+        const db::JournalEntry& e = *it;
+        if (e.action == "create") {
+            if (door.stat(e.temporary)) {
+                remove_if_there(door, e.temporary);  // never renamed into place
+            } else {
+                remove_if_there(door, e.path);  // renamed: nothing was there before
+            }
+        } else if (e.action == "replace") {
+            auto aside = door.stat(e.aside);
+            if (door.stat(e.temporary)) remove_if_there(door, e.temporary);
+            if (aside) {
+                if (same_inode(aside, door.stat(e.path))) {
+                    remove_if_there(door, e.aside);  // the old one never left
+                } else {
+                    door.rename(e.aside, e.path, RenameMode::replace);
+                }
+            }
+        } else if (e.action == "mkdir") {
+            try {
+                door.remove_directory(e.path);
+            } catch (const SystemError& err) {
+                if (!gone(err)) throw;
+            }
+        } else if (e.action == "chmod" && e.old_mode) {
+            if (door.stat(e.path)) door.set_mode(e.path, *e.old_mode);
+        }
+    }
+    filesystems.sync();
+    db::Database::Change change(database);
+    change.clear_journal();
+    change.commit();
+}
+
+}  // namespace
+
+std::optional<DiskFacts> DoorFacts::look(const std::string& path) {
+    auto st = door_.stat(path);
+    if (!st) return std::nullopt;
+    DiskFacts f;
+    f.mode = st->mode;
+    f.size = st->size;
+    if (S_ISLNK(st->mode)) f.target = door_.read_link(path);
+    return f;
+}
+
+std::string DoorFacts::digest(const std::string& path) {
+    int fd = door_.open_file(path);
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    Hasher hasher(DigestAlgorithm::sha256);
+    std::vector<char> buffer(1 << 16);
+    for (;;) {
+        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SystemError{errno, door_.root() / path, "cannot read {}", (door_.root() / path).string()};
+        if (n == 0) break;
+        hasher.update(buffer.data(), static_cast<std::size_t>(n));
+    }
+    return hasher.finish();
+}
+
+Filesystems::Filesystems(Door& door, const db::Journal& journal) : door_(door) {
+    for (const auto& f : journal.filesystems) {
+        std::string dir = f.path.empty() ? std::string(".") : f.path;
+        int fd = door.open_directory(dir);
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != f.dev) {
+            ::close(fd);
+            for (auto& [open, name] : fds_) ::close(open);
+            fds_.clear();
+            throw Error("the filesystem of /{} is not the one the transaction used: is it mounted?", f.path);
+        }
+        fds_.emplace_back(fd, dir);
+    }
+    // The database's own filesystem too: its directory entries are synced with the rest.
+    fds_.emplace_back(door.open_directory(db::kStateDir), db::kStateDir);
+}
+
+Filesystems::~Filesystems() {
+    for (auto& [fd, name] : fds_) ::close(fd);
+}
+
+void Filesystems::sync() {
+    for (auto& [fd, name] : fds_) door_.sync_filesystem(fd, (door_.root() / name).string());
+}
+
+void finish(Door& door, db::Database& database, const db::Journal& journal, Filesystems& filesystems) {
+    // Deepest first, so that a directory is empty when its turn comes.
+    for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
+        const db::JournalEntry& e = *it;
+        if (e.action == "replace") {
+            remove_if_there(door, e.aside);
+        } else if (e.action == "remove" && !e.aside.empty()) {
+            try {
+                door.rename(e.path, e.aside, RenameMode::noreplace);  // the user's edits, kept
+            } catch (const SystemError& err) {
+                if (!gone(err)) throw;
+            }
+        } else if (e.action == "remove") {
+            remove_if_there(door, e.path);
+        } else if (e.action == "rmdir") {
+            try {
+                door.remove_directory(e.path);
+            } catch (const SystemError& err) {
+                // Gone already, or holding what no package owns: it stays.
+                if (!gone(err) && err.error_number() != ENOTEMPTY && err.error_number() != EEXIST &&
+                    err.error_number() != EBUSY) {
+                    throw;
+                }
+            }
+        }
+    }
+    filesystems.sync();
+    db::Database::Change change(database);
+    change.clear_journal();
+    change.commit();
+}
+
+bool recover(Door& door, db::Database& database, EventSink& events) {
+    auto journal = database.journal();
+    if (!journal) return false;
+    Filesystems filesystems(door, *journal);
+    if (journal->state == db::JournalState::committed) {
+        events.message({Level::warning, fmt::format("finishing an interrupted transaction ('{}')", journal->command)});
+        finish(door, database, *journal, filesystems);
+    } else {
+        events.message({Level::warning, fmt::format("rolling back an interrupted transaction ('{}')", journal->command)});
+        roll_back(door, database, *journal, filesystems);
+    }
+    return true;
+}
+
+}  // namespace pkg

@@ -1,0 +1,21 @@
+#pragma once
+
+// What install and remove share: the plan shown (--dry-run, or before the
+// question), the question, and the result as JSON.
+
+#include <nlohmann/json.hpp>
+
+#include "context.hpp"
+#include "pkg/transaction/transaction.hpp"
+
+namespace pkgmgr {
+
+/// Fills what every transaction request carries: the command line, the
+/// user, assume-installed for the host.
+void prepare_request(Context& context, pkg::TransactionRequest& request, const std::string& command);
+
+/// Runs the transaction: prints the plan, with --dry-run stops there,
+/// otherwise asks (yes by default; -y answers) and carries it out.
+int run_and_report(Context& context, const pkg::TransactionRequest& request, bool dry_run);
+
+}  // namespace pkgmgr
