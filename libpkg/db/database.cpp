@@ -380,6 +380,25 @@ void Database::Change::remove_package(const std::string& name) {
     s.bind(1, name).run();
 }
 
+bool Database::Change::set_held(const std::string& name, bool held) {
+    Statement s(db_.impl_->db(), "UPDATE packages SET held = ? WHERE name = ?");
+    s.bind(1, std::int64_t{held ? 1 : 0}).bind(2, name).run();
+    return sqlite3_changes(db_.impl_->db().get()) == 1;
+}
+
+bool Database::Change::set_reason(const std::string& name, Reason reason) {
+    Statement s(db_.impl_->db(), "UPDATE packages SET reason = ? WHERE name = ?");
+    s.bind(1, std::string_view(reason_text(reason))).bind(2, name).run();
+    return sqlite3_changes(db_.impl_->db().get()) == 1;
+}
+
+std::vector<Database::HistoryEntry> Database::history() const {
+    Statement s(impl_->db(), "SELECT at, user, command, changes FROM history ORDER BY id");
+    std::vector<HistoryEntry> out;
+    while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3)});
+    return out;
+}
+
 void Database::Change::drop_file(const std::string& package, const std::string& path) {
     Statement s(db_.impl_->db(),
                 "DELETE FROM files WHERE path = ? AND package = (SELECT id FROM packages WHERE name = ?)");

@@ -28,6 +28,8 @@ public:
         if (asdeps_ && asexplicit_) throw pkg::UsageError("--asdeps and --asexplicit exclude each other");
         pkg::TransactionRequest request;
         prepare_request(context, request, "pkg install");
+        if (asdeps_) request.command += " --asdeps";
+        if (asexplicit_) request.command += " --asexplicit";
         for (const auto& file : files_) {
             if (file.find('/') == std::string::npos && !file.ends_with(".pkg.tar.zst")) {
                 throw pkg::with_hint(pkg::UsageError("'{}' is not a package file", file),

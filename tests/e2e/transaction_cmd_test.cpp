@@ -254,4 +254,32 @@ TEST(Transaction, ASecondWriterWithoutWaitingExitsFour) {
     ::close(steps[0]);
 }
 
+TEST(Transaction, HoldMarkAndHistory) {
+    Scratch s;
+    std::string v1 = s.make("hello", "1.0", {{"usr/bin/hello", "v1\n"}});
+    std::string v2 = s.make("hello", "2.0", {{"usr/bin/hello", "v2\n"}});
+    ASSERT_EQ(s.pkg({"install", "-y", "--asdeps", v1}).status, 0);
+    EXPECT_EQ(s.pkg({"list", "--automatic"}).out, "hello 1.0-1\n");
+    EXPECT_EQ(s.pkg({"mark", "--explicit", "hello"}).status, 0);
+    EXPECT_EQ(s.pkg({"list", "--explicit"}).out, "hello 1.0-1\n");
+    EXPECT_EQ(s.pkg({"mark", "hello"}).status, 2);
+    EXPECT_EQ(s.pkg({"hold", "hello"}).status, 0);
+    auto held = s.pkg({"install", "-y", v2});
+    EXPECT_EQ(held.status, 6);
+    EXPECT_NE(held.err.find("hello is held (--force to upgrade it anyway)"), std::string::npos) << held.err;
+    EXPECT_EQ(s.pkg({"remove", "-y", "hello"}).status, 6);
+    EXPECT_EQ(s.pkg({"hold", "nothere"}).status, 1);
+    EXPECT_EQ(s.pkg({"unhold", "hello"}).status, 0);
+    ASSERT_EQ(s.pkg({"install", "-y", v2}).status, 0);
+    EXPECT_EQ(s.pkg({"list", "--explicit"}).out, "hello 2.0-1\n");  // an upgrade keeps the reason
+    auto history = s.pkg({"history"});
+    EXPECT_EQ(history.status, 0) << history.err;
+    EXPECT_NE(history.out.find(": pkg install --asdeps"), std::string::npos) << history.out;
+    EXPECT_NE(history.out.find("  install hello 1.0-1\n"), std::string::npos) << history.out;
+    EXPECT_NE(history.out.find("  upgrade hello 1.0-1 -> 2.0-1\n"), std::string::npos) << history.out;
+    auto j = nlohmann::json::parse(s.pkg({"--json", "history"}).out);
+    ASSERT_EQ(j["transactions"].size(), 2u);
+    EXPECT_EQ(j["transactions"][1]["changes"][0]["action"], "upgrade");
+}
+
 }  // namespace

@@ -116,6 +116,15 @@ public:
     std::vector<InstalledPackage> packages() const;
     std::optional<InstalledPackage> package(const std::string& name) const;
     std::vector<InstalledFile> files_of(const std::string& name) const;
+    struct HistoryEntry {
+        std::int64_t at = 0;
+        std::string user;
+        std::string command;
+        std::string changes;  ///< a JSON array of {"action", "name", "from", "to"}
+    };
+    /// Every finished transaction, oldest first.
+    std::vector<HistoryEntry> history() const;
+
     /// The journal, when a transaction is in progress or was interrupted.
     std::optional<Journal> journal() const;
 
@@ -135,6 +144,10 @@ public:
         /// Records a package and its files, replacing a package of that name.
         void put_package(const InstalledPackage& package, const std::vector<InstalledFile>& files);
         void remove_package(const std::string& name);
+        /// Holds or releases a package; false when it is not installed.
+        bool set_held(const std::string& name, bool held);
+        /// Records why a package is installed; false when it is not installed.
+        bool set_reason(const std::string& name, Reason reason);
         /// Takes `path` from `package` (another package overwrote it).
         void drop_file(const std::string& package, const std::string& path);
         /// Records a finished transaction; `changes` is a JSON array.
