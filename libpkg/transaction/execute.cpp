@@ -229,8 +229,14 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         }
         filesystems.sync();
         // Commit: into place, directory modes deepest first, sync, database.
+        // A create never replaces what may have appeared meanwhile (a
+        // .pkgnew of an earlier upgrade aside, which is pkg's own).
         for (const auto& e : journal.entries) {
-            if (e.action == "create" || e.action == "replace") door.rename(e.temporary, e.path, RenameMode::replace);
+            if (e.action == "replace" || (e.action == "create" && e.path.ends_with(".pkgnew"))) {
+                door.rename(e.temporary, e.path, RenameMode::replace);
+            } else if (e.action == "create") {
+                door.rename(e.temporary, e.path, RenameMode::noreplace);
+            }
         }
         std::map<std::string, unsigned> modes;
         for (const PathStep& step : plan.paths) {
