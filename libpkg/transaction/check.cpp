@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include "pkg/db/database.hpp"
-#include "pkg/digest.hpp"
 #include "pkg/error.hpp"
 #include "pkg/file_read.hpp"
 #include "pkg/root/door.hpp"
+#include "transaction_steps.hpp"
 
 namespace pkg {
 namespace {
@@ -24,25 +24,6 @@ bool type_matches(const std::string& type, mode_t mode) {
     if (type == "dir") return S_ISDIR(mode);
     if (type == "symlink") return S_ISLNK(mode);
     return S_ISREG(mode);
-}
-
-// The sha256 of a regular file read through the door.
-std::string content_digest(Door& door, const std::string& path) {
-    int fd = door.open_file(path);
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    Hasher hasher(DigestAlgorithm::sha256);
-    std::vector<char> buffer(1 << 16);
-    for (;;) {
-        ssize_t n = ::read(fd, buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw SystemError{errno, door.root() / path, "cannot read {}", (door.root() / path).string()};
-        if (n == 0) break;
-        hasher.update(buffer.data(), static_cast<std::size_t>(n));
-    }
-    return hasher.finish();
 }
 
 void check_file(Door& door, const std::string& package, const db::InstalledFile& f,
@@ -70,7 +51,7 @@ void check_file(Door& door, const std::string& package, const db::InstalledFile&
     } else if (f.type == "file" && !f.config) {
         if (st->size != f.size) {
             problem(fmt::format("content changed: {} bytes, the package installed {}", st->size, f.size));
-        } else if (content_digest(door, f.path) != f.sha256) {
+        } else if (door_digest(door, f.path) != f.sha256) {
             problem("content changed: its sha256 differs from the package's");
         }
     }

@@ -84,8 +84,8 @@ std::optional<DiskFacts> DoorFacts::look(const std::string& path) {
     return f;
 }
 
-std::string DoorFacts::digest(const std::string& path) {
-    int fd = door_.open_file(path);
+std::string door_digest(Door& door, const std::string& path) {
+    int fd = door.open_file(path);
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -95,12 +95,14 @@ std::string DoorFacts::digest(const std::string& path) {
     for (;;) {
         ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw SystemError{errno, door_.root() / path, "cannot read {}", (door_.root() / path).string()};
+        if (n < 0) throw SystemError{errno, door.root() / path, "cannot read {}", (door.root() / path).string()};
         if (n == 0) break;
         hasher.update(buffer.data(), static_cast<std::size_t>(n));
     }
     return hasher.finish();
 }
+
+std::string DoorFacts::digest(const std::string& path) { return door_digest(door_, path); }
 
 Filesystems::Filesystems(Door& door, const db::Journal& journal) : door_(door) {
     for (const auto& f : journal.filesystems) {

@@ -17,6 +17,9 @@ namespace pkg {
 /// member name starting with ".pkg-" is pkg's own).
 inline constexpr const char* kTemporaryPrefix = ".pkg-";
 
+/// The sha256 of a regular file below the root, read through the door.
+std::string door_digest(Door& door, const std::string& path);
+
 /// The plan's window on a real root, through the door.
 class DoorFacts final : public RootFacts {
 public:

@@ -1,6 +1,7 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -167,6 +168,27 @@ ProcessResult run_pkg_unprivileged(const std::vector<std::string>& args, Process
     options.unset_env.push_back("COLUMNS");
     if (!options.set_env.count("NO_COLOR")) options.set_env["NO_COLOR"] = "1";
     return run_process(argv, options);
+}
+
+int in_child_as_nobody(const std::function<int()>& body) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+                               setresuid(65534, 65534, 65534) != 0)) {
+            _exit(100);
+        }
+        int status = 101;
+        try {
+            status = body();
+        } catch (const std::exception& e) {
+            fprintf(stderr, "%s\n", e.what());
+        }
+        _exit(status);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 bool can_unshare_mounts() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ ProcessResult run_pkg(const std::vector<std::string>& args, ProcessOptions optio
 /// build tree may sit below a directory of mode 700); otherwise as the
 /// caller. Paths given to it must be reachable for that user.
 ProcessResult run_pkg_unprivileged(const std::vector<std::string>& args, ProcessOptions options = {});
+
+/// Runs `body` in a forked child, as nobody (65534) when this process is
+/// root, else as it is; returns its exit status (128 + signal when killed;
+/// 100 when privileges could not be dropped, 101 when `body` threw).
+int in_child_as_nobody(const std::function<int()>& body);
 
 /// Whether this process may create a mount namespace (`unshare -rm`):
 /// tests that mount a small tmpfs skip otherwise.

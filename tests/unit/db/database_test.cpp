@@ -4,7 +4,6 @@
 
 #include "pkg/db/database.hpp"
 
-#include <grp.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -58,27 +57,6 @@ struct Root {
     fs::path db = path / "var/lib/pkg/pkg.db";
     Root() { fs::create_directories(path); }
 };
-
-// Runs `body` in a child, as nobody when this process is root.
-int as_unprivileged(const std::function<int()>& body) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-                               setresuid(65534, 65534, 65534) != 0)) {
-            _exit(100);
-        }
-        int status = 101;
-        try {
-            status = body();
-        } catch (const std::exception& e) {
-            fprintf(stderr, "%s\n", e.what());
-        }
-        _exit(status);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 TEST(Database, IsMadeThroughTheDoorWithModesOthersCanRead) {
     Root r;
@@ -197,7 +175,7 @@ TEST(Database, AnotherUserQueriesARootOwnedDatabase) {
         change.commit();
     }
     std::string before = slurp(r.db);
-    int status = as_unprivileged([&] {
+    int status = pkgtest::in_child_as_nobody([&] {
         pkg::SafeRoot root(r.path);
         auto db = Database::open_for_read(root);
         if (!db) return 2;

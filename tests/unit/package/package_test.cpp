@@ -2,13 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -312,28 +309,6 @@ TEST(Package, FileNameSpellsTheEpochWithAComma) {
 
 namespace {
 
-// Runs `body` as an unprivileged user: in a child that drops to nobody when
-// this process is root, else in a child as it is. Returns the child's status.
-int as_unprivileged(const std::function<int()>& body) {
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-                               setresuid(65534, 65534, 65534) != 0)) {
-            _exit(100);
-        }
-        int status = 101;
-        try {
-            status = body();
-        } catch (const std::exception& e) {
-            fprintf(stderr, "%s\n", e.what());
-        }
-        _exit(status);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST(Package, AnUnprivilegedUserExtractsAReadOnlyDirectoryWithItsChildren) {
     pkgtest::ScratchDir dir;
     fs::permissions(dir.path(), fs::perms(0777));
@@ -349,7 +324,7 @@ TEST(Package, AnUnprivilegedUserExtractsAReadOnlyDirectoryWithItsChildren) {
     pkg::write_package(spec, file);
     fs::permissions(file, fs::perms(0644));
     fs::path root = fs::path(dir.path()) / "root";
-    int status = as_unprivileged([&] {
+    int status = pkgtest::in_child_as_nobody([&] {
         fs::create_directories(root);
         pkg::extract_package(file, root);
         return 0;
