@@ -41,10 +41,14 @@ void prepare_request(Context& context, pkg::TransactionRequest& request, const s
     request.plan.root_is_host = context.config.root.lexically_normal() == "/";
 }
 
-int run_and_report(Context& context, const pkg::TransactionRequest& request, bool dry_run) {
+int run_and_report(Context& context, const pkg::TransactionRequest& request, bool dry_run,
+                   std::string_view when_empty) {
     bool carried_out = false;
     auto confirm = [&](const pkg::Plan& plan) {
-        if (plan.changes.empty()) return false;
+        if (plan.changes.empty()) {
+            if (!context.json() && !when_empty.empty()) context.out << when_empty << '\n';
+            return false;
+        }
         if (!context.json()) {
             for (const auto& c : plan.changes) context.out << line_of(c) << '\n';
             context.out.flush();

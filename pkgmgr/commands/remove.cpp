@@ -15,6 +15,7 @@ public:
     void describe(OptionSink& options) override {
         options.positional_list("NAME", names_, "Installed packages", true);
         options.flag("--dry-run", dry_run_, "Show what would change, and change nothing");
+        options.flag("--cascade", cascade_, "Also remove the packages that need them, and so on");
         options.flag("--force", force_, "Allow removing held packages");
     }
     RootAccess root_access() const override { return RootAccess::write; }
@@ -24,13 +25,15 @@ public:
         prepare_request(context, request, "pkg remove");
         for (const auto& name : names_) request.command += " " + name;
         request.plan.remove = names_;
+        if (cascade_) request.command += " --cascade";
         request.plan.force = force_;
+        request.plan.cascade = cascade_;
         return run_and_report(context, request, dry_run_);
     }
 
 private:
     std::vector<std::string> names_;
-    bool dry_run_ = false, force_ = false;
+    bool dry_run_ = false, force_ = false, cascade_ = false;
 };
 
 const CommandRegistration registration([] { return std::make_unique<RemoveCommand>(); });

@@ -223,6 +223,42 @@ TEST(Database, MigratesFromEveryEarlierSchema) {
     }
 }
 
+// Migration 3 reorders relations' columns: the rows an older pkg wrote
+// keep their meaning, and PRAGMA integrity_check is ok afterwards.
+TEST(Database, RelationsSurviveTheirReordering) {
+    Root r;
+    make_at_version(r.db, 2);
+    sqlite3* c = nullptr;
+    ASSERT_EQ(sqlite3_open(r.db.c_str(), &c), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(c,
+                           "INSERT INTO packages VALUES (1, 'a', '1.0', '1', 'x86_64', '', 0, 'explicit', 0, 0);"
+                           "INSERT INTO packages VALUES (2, 'b', '1.0', '1', 'x86_64', '', 0, 'explicit', 0, 0);"
+                           "INSERT INTO relations (package, kind, name, constraint_text, position)"
+                           "  VALUES (2, 'depends', 'a', '>=1', 0), (1, 'provides', 'sh', '', 0);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(c);
+    {
+        pkg::SafeRoot root(r.path);
+        Database db = Database::open_for_write(root);
+        EXPECT_EQ(db.dependents_of("a"), (std::vector<std::string>{"b"}));
+        ASSERT_TRUE(db.package("b"));
+        EXPECT_EQ(db.package("b")->depends, (std::vector<std::string>{"a>=1"}));
+        EXPECT_EQ(db.package("a")->provides, (std::vector<std::string>{"sh"}));
+    }
+    ASSERT_EQ(sqlite3_open(r.db.c_str(), &c), SQLITE_OK);
+    std::string check;
+    sqlite3_exec(
+        c, "PRAGMA integrity_check",
+        [](void* out, int, char** values, char**) {
+            *static_cast<std::string*>(out) += values[0] ? values[0] : "NULL";
+            return 0;
+        },
+        &check, nullptr);
+    sqlite3_close(c);
+    EXPECT_EQ(check, "ok");
+}
+
 TEST(Database, ANewerSchemaIsRefusedAndLeftUntouched) {
     Root r;
     make_at_version(r.db, Database::current_schema());

@@ -49,6 +49,8 @@ struct PKG_API InstalledState {
 struct PlanRequest {
     std::vector<PackageManifest> install;  ///< as given; the plan points into them
     std::vector<std::string> remove;
+    bool cascade = false;     ///< also remove what would lose a dependency
+    bool autoremove = false;  ///< also remove automatic packages nothing needs afterwards
     db::Reason reason = db::Reason::explicit_;
     bool force = false;                      ///< downgrades and held packages
     std::vector<std::string> overwrite;      ///< globs on absolute paths (fnmatch)

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "pkg/error.hpp"
-#include "plan_context.hpp"
+#include "context.hpp"
 
 namespace pkg::plan {
 namespace {
@@ -137,8 +137,11 @@ void plan_files(Context& c) {
         // A configuration file the user edited stays; the new one goes beside it.
         if (e.type == EntryType::file && e.config && step.action == PathAction::replace && old && old->config &&
             S_ISREG(facts->mode)) {
+            // (Edited into the new version already: replaced, nothing to keep.)
             std::string now = c.root.digest(path);
-            if (now != old->sha256) step.action = e.sha256 == old->sha256 ? PathAction::keep : PathAction::write_new;
+            if (now != old->sha256 && now != e.sha256) {
+                step.action = e.sha256 == old->sha256 ? PathAction::keep : PathAction::write_new;
+            }
         }
         c.plan.paths.push_back(std::move(step));
     }
