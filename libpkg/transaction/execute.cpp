@@ -46,8 +46,14 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
     std::map<dev_t, int> filesystems;
     auto filesystem_of = [&](const std::string& path) {
         std::string dir = parent_of(path);
-        // A parent the transaction creates lies on its own parent's filesystem.
-        while (!dir.empty() && !door.stat(dir)) dir = parent_of(dir);
+        // A parent the transaction creates (or turns into a directory) lies
+        // on its own parent's filesystem.
+        for (;;) {
+            if (dir.empty()) break;
+            auto st = door.stat(dir);
+            if (st && S_ISDIR(st->mode)) break;
+            dir = parent_of(dir);
+        }
         int fd = door.open_directory(dir.empty() ? "." : dir);
         struct stat st {};
         int rc = ::fstat(fd, &st);
@@ -59,12 +65,34 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
         return it->second;
     };
     std::size_t seq = 0;
+    // Paths that change from or to a directory -> their temporary name.
+    std::map<std::string, std::string> exchanged;
     for (const PathStep& step : plan.paths) {
         db::JournalEntry e;
         e.path = step.path;
         e.filesystem = filesystem_of(step.path);
         std::string temporary = beside(step.path, fmt::format("{}{}-{}", kTemporaryPrefix, txid, seq++));
         bool is_dir = step.entry && step.entry->type == EntryType::dir;
+        // Below such a path, an entry lives inside its temporary tree.
+        std::string inside;
+        for (std::string up = parent_of(step.path); !up.empty() && inside.empty(); up = parent_of(up)) {
+            if (auto it = exchanged.find(up); it != exchanged.end()) inside = it->second + step.path.substr(up.size());
+        }
+        if (!inside.empty()) {
+            if (step.action == PathAction::create) {
+                e.type = entry_type_name(step.entry->type);
+                e.action = is_dir ? "mkdir" : "create";
+            } else if (step.action == PathAction::remove) {
+                auto st = door.stat(step.path);
+                e.action = st && S_ISDIR(st->mode) ? "rmdir" : "remove";
+            } else {
+                throw Error("/{}: cannot {} below /{}, which changes type", step.path, path_action_name(step.action),
+                            inside);
+            }
+            e.temporary = inside;
+            j.entries.push_back(std::move(e));
+            continue;
+        }
         switch (step.action) {
             case PathAction::create:
                 e.type = step.entry ? entry_type_name(step.entry->type) : "";
@@ -75,13 +103,19 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
                     e.temporary = temporary;
                 }
                 break;
-            case PathAction::replace:
+            case PathAction::replace: {
                 e.type = entry_type_name(step.entry->type);
-                if (is_dir) throw Error("/{}: a file that becomes a directory is not supported yet", step.path);
                 e.action = "replace";
                 e.temporary = temporary;
-                e.aside = temporary + ".old";
+                auto st = door.stat(step.path);
+                if (is_dir != (st && S_ISDIR(st->mode))) {
+                    e.aside = temporary;  // exchanged: the old one ends up under the temporary name
+                    exchanged[step.path] = temporary;
+                } else {
+                    e.aside = temporary + ".old";
+                }
                 break;
+            }
             case PathAction::keep: {
                 if (!is_dir) continue;  // a kept configuration file: nothing happens to it
                 auto st = door.stat(step.path);
@@ -128,12 +162,14 @@ public:
         const db::JournalEntry* j = find(e.path);
         if (!j) return;  // kept as it is
         if (j->action == "mkdir") {
-            door_.make_directory(e.path, 0700);
+            door_.make_directory(j->temporary.empty() ? e.path : j->temporary, 0700);
             return;
         }
         if (j->action != "create" && j->action != "replace") return;
         switch (e.type) {
-            case EntryType::dir: return;
+            case EntryType::dir:
+                if (is_exchange(*j)) door_.make_directory(j->temporary, 0700);  // a new tree, staged whole
+                return;
             case EntryType::symlink: door_.make_symlink(e.target, j->temporary); return;
             case EntryType::hardlink: {
                 const db::JournalEntry* first = find(e.target);
@@ -221,7 +257,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         for (const auto& e : journal.entries) by_path[e.path] = &e;
         // Stage, with each old version kept aside.
         for (const auto& e : journal.entries) {
-            if (e.action == "replace") door.make_hardlink(e.path, e.aside);
+            if (e.action == "replace" && !is_exchange(e)) door.make_hardlink(e.path, e.aside);
         }
         for (std::size_t i = 0; i < request.plan.install.size(); ++i) {
             Stager stager(door, by_path, request.plan.install[i].name);
@@ -232,7 +268,11 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         // A create never replaces what may have appeared meanwhile (a
         // .pkgnew of an earlier upgrade aside, which is pkg's own).
         for (const auto& e : journal.entries) {
-            if (e.action == "replace" || (e.action == "create" && e.path.ends_with(".pkgnew"))) {
+            if (is_exchange(e)) {
+                door.rename(e.temporary, e.path, RenameMode::exchange);
+            } else if (inside_exchanged_tree(e)) {
+                continue;  // in place with its tree
+            } else if (e.action == "replace" || (e.action == "create" && e.path.ends_with(".pkgnew"))) {
                 door.rename(e.temporary, e.path, RenameMode::replace);
             } else if (e.action == "create") {
                 door.rename(e.temporary, e.path, RenameMode::noreplace);
@@ -241,12 +281,15 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         std::map<std::string, unsigned> modes;
         for (const PathStep& step : plan.paths) {
             if (step.entry && step.entry->type == EntryType::dir &&
-                (step.action == PathAction::create || step.action == PathAction::keep)) {
+                (step.action == PathAction::create || step.action == PathAction::keep ||
+                 step.action == PathAction::replace)) {
                 modes[step.path] = step.entry->mode;
             }
         }
         for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
-            if (it->action == "mkdir" || it->action == "chmod") door.set_mode(it->path, modes.at(it->path));
+            if (it->action == "mkdir" || it->action == "chmod" || (is_exchange(*it) && it->type == "dir")) {
+                door.set_mode(it->path, modes.at(it->path));
+            }
         }
         filesystems.sync();
         bool caller_owns = ::geteuid() != 0;

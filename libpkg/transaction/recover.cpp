@@ -1,6 +1,7 @@
 // Step 6 (finish) and step 7 (recovery) of a transaction, and the helpers
 // both directions share.
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,33 @@ void remove_if_there(Door& door, const std::string& path) {
     }
 }
 
+// Removes a file, link or empty directory if it is there. A directory that
+// holds what appeared since the plan (which saw it emptied) stays, as step
+// 6's rmdir leaves one: a transaction never deletes what it did not plan.
+void remove_any(Door& door, const std::string& path) {
+    auto st = door.stat(path);
+    if (!st) return;
+    try {
+        if (S_ISDIR(st->mode)) {
+            door.remove_directory(path);
+        } else {
+            door.unlink(path);
+        }
+    } catch (const SystemError& e) {
+        if (!gone(e) && e.error_number() != ENOTEMPTY && e.error_number() != EEXIST) throw;
+    }
+}
+
+// For a name below a path that changes type: removes what is there, where
+// a name that runs through a file or link is not there.
+void remove_inside(Door& door, const std::string& path) {
+    try {
+        remove_any(door, path);
+    } catch (const SystemError& e) {
+        if (!gone(e) && e.error_number() != ELOOP) throw;
+    }
+}
+
 bool same_inode(const std::optional<EntryStat>& a, const std::optional<EntryStat>& b) {
     return a && b && a->dev == b->dev && a->ino == b->ino;
 }
@@ -40,12 +68,28 @@ void roll_back(Door& door, db::Database& database, const db::Journal& journal, F
     }
     for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
         const db::JournalEntry& e = *it;
-        if (e.action == "create") {
+        if (inside_exchanged_tree(e)) {
+            // In the staged tree before its exchange, at its path after it;
+            // the other name then runs through the old file or link, which
+            // says "not here" (ENOTDIR, or ELOOP from the door).
+            if (e.action == "create" || e.action == "mkdir") {
+                remove_inside(door, e.temporary);
+                remove_inside(door, e.path);
+            }
+        } else if (e.action == "create") {
             if (door.stat(e.temporary)) {
                 remove_if_there(door, e.temporary);  // never renamed into place
             } else {
                 remove_if_there(door, e.path);  // renamed: nothing was there before
             }
+        } else if (is_exchange(e)) {
+            // The temporary holds the new object until the exchange, the old one after it.
+            auto staged = door.stat(e.temporary);
+            if (!staged) continue;  // never staged
+            if (S_ISDIR(staged->mode) != (e.type == "dir")) {
+                door.rename(e.temporary, e.path, RenameMode::exchange);
+            }
+            remove_any(door, e.temporary);  // the new one (what was below it went first)
         } else if (e.action == "replace") {
             auto aside = door.stat(e.aside);
             if (door.stat(e.temporary)) remove_if_there(door, e.temporary);
@@ -104,6 +148,26 @@ std::string door_digest(Door& door, const std::string& path) {
 
 std::string DoorFacts::digest(const std::string& path) { return door_digest(door_, path); }
 
+std::vector<std::string> DoorFacts::list(const std::string& dir) {
+    int fd = door_.open_directory(dir);
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        int err = errno;
+        ::close(fd);
+        throw SystemError{err, door_.root() / dir, "cannot read the directory {}", (door_.root() / dir).string()};
+    }
+    std::vector<std::string> out;
+    errno = 0;
+    while (const dirent* entry = ::readdir(d)) {
+        std::string name = entry->d_name;
+        if (name != "." && name != "..") out.push_back(std::move(name));
+    }
+    int err = errno;
+    ::closedir(d);
+    if (err != 0) throw SystemError{err, door_.root() / dir, "cannot read the directory {}", (door_.root() / dir).string()};
+    return out;
+}
+
 Filesystems::Filesystems(Door& door, const db::Journal& journal) : door_(door) {
     for (const auto& f : journal.filesystems) {
         std::string dir = f.path.empty() ? std::string(".") : f.path;
@@ -133,7 +197,11 @@ void finish(Door& door, db::Database& database, const db::Journal& journal, File
     // Deepest first, so that a directory is empty when its turn comes.
     for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
         const db::JournalEntry& e = *it;
-        if (e.action == "replace") {
+        // What an exchanged directory held sits below its temporary name now.
+        const std::string& where = inside_exchanged_tree(e) ? e.temporary : e.path;
+        if (is_exchange(e)) {
+            remove_any(door, e.aside);  // the old one: a file, or a directory emptied above
+        } else if (e.action == "replace") {
             remove_if_there(door, e.aside);
         } else if (e.action == "remove" && !e.aside.empty()) {
             try {
@@ -142,10 +210,10 @@ void finish(Door& door, db::Database& database, const db::Journal& journal, File
                 if (!gone(err)) throw;
             }
         } else if (e.action == "remove") {
-            remove_if_there(door, e.path);
+            remove_if_there(door, where);
         } else if (e.action == "rmdir") {
             try {
-                door.remove_directory(e.path);
+                door.remove_directory(where);
             } catch (const SystemError& err) {
                 // Gone already, or holding what no package owns: it stays.
                 if (!gone(err) && err.error_number() != ENOTEMPTY && err.error_number() != EEXIST &&

@@ -17,6 +17,26 @@ namespace pkg {
 /// member name starting with ".pkg-" is pkg's own).
 inline constexpr const char* kTemporaryPrefix = ".pkg-";
 
+/// A replacement that changes a path from or to a directory: its staged
+/// object and the old one trade places with RENAME_EXCHANGE, so the old one
+/// sits under the temporary name, which is then its aside too.
+inline bool is_exchange(const db::JournalEntry& e) {
+    return e.action == "replace" && !e.temporary.empty() && e.aside == e.temporary;
+}
+
+/// An entry below a path that changes type: staged inside that path's
+/// temporary tree (a new directory tree is staged whole), or, for what the
+/// old directory held, where it sits once the exchange is done. Its
+/// temporary is not beside it.
+inline bool inside_exchanged_tree(const db::JournalEntry& e) {
+    if (e.temporary.empty()) return false;
+    auto parent = [](const std::string& p) {
+        std::size_t slash = p.rfind('/');
+        return slash == std::string::npos ? std::string() : p.substr(0, slash);
+    };
+    return parent(e.temporary) != parent(e.path);
+}
+
 /// The sha256 of a regular file below the root, read through the door.
 std::string door_digest(Door& door, const std::string& path);
 
@@ -26,6 +46,7 @@ public:
     explicit DoorFacts(Door& door) : door_(door) {}
     std::optional<DiskFacts> look(const std::string& path) override;
     std::string digest(const std::string& path) override;
+    std::vector<std::string> list(const std::string& dir) override;
 
 private:
     Door& door_;

@@ -55,11 +55,41 @@ bool identical(RootFacts& root, const std::string& path, const DiskFacts& facts,
     return root.digest(path) == e.sha256;
 }
 
+// Why the directory at `path` cannot stop being one (DESIGN.md: only when
+// the transaction removes everything under it), or nothing.
+std::optional<std::string> kept_below(Context& c, const std::string& path) {
+    std::string prefix = path + "/";
+    for (auto it = c.installed.files.lower_bound(prefix);
+         it != c.installed.files.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        for (const auto& [owner, f] : it->second) {
+            if (!c.leaving.count(owner)) return fmt::format("{} still has /{}", owner, it->first);
+            if (f.type != "file" || !f.config) continue;
+            auto facts = c.root.look(it->first);
+            if (facts && S_ISREG(facts->mode) && c.root.digest(it->first) != f.sha256) {
+                return fmt::format("/{} is an edited configuration file", it->first);
+            }
+        }
+    }
+    std::vector<std::string> work{path};
+    while (!work.empty()) {
+        std::string dir = work.back();
+        work.pop_back();
+        for (const auto& name : c.root.list(dir)) {
+            std::string below = dir + "/" + name;
+            if (!c.installed.files.count(below)) return fmt::format("/{} is on disk, which no package owns", below);
+            auto facts = c.root.look(below);
+            if (facts && S_ISDIR(facts->mode)) work.push_back(below);
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 void plan_files(Context& c) {
     auto problem = [&](std::string text) { c.file_problems.push_back(std::move(text)); };
     std::map<std::string, Claim> claims;
+    std::set<std::string> retyped;  // files and links that become directories
     for (const auto& m : c.request.install) {
         for (const auto& e : m.entries) {
             auto [it, fresh] = claims.emplace(e.path, Claim{m.name, &e});
@@ -99,6 +129,18 @@ void plan_files(Context& c) {
                                 owner->first, noun(owner->second.type)));
         }
         if (owned_elsewhere) continue;
+        // Below a file or link that becomes a directory, everything is new
+        // (and never looked for through what is there now).
+        bool below_retyped = false;
+        for (std::size_t slash = path.rfind('/'); slash != std::string::npos && !below_retyped;
+             slash = slash ? path.rfind('/', slash - 1) : std::string::npos) {
+            below_retyped = retyped.count(path.substr(0, slash)) > 0;
+        }
+        if (below_retyped) {
+            step.action = PathAction::create;
+            c.plan.paths.push_back(std::move(step));
+            continue;
+        }
         std::optional<DiskFacts> facts;
         try {
             facts = c.root.look(path);
@@ -111,17 +153,31 @@ void plan_files(Context& c) {
         } else if (new_dir) {
             if (S_ISDIR(facts->mode)) {
                 step.action = PathAction::keep;
+            } else if (old && old->type != "dir") {
+                step.action = PathAction::replace;  // a file or link that becomes a directory
+                retyped.insert(path);
             } else if (S_ISLNK(facts->mode)) {
                 problem(fmt::format("the root has a symbolic link at /{} where {} needs a directory (never followed)",
                                     path, claim.package));
                 continue;
-            } else if (old && old->type != "dir") {
-                step.action = PathAction::replace;  // a file that becomes a directory
             } else {
                 problem(fmt::format("/{} is {} on disk, which no package owns; {} needs a directory there", path,
                                     file_type_word(facts->mode), claim.package));
                 continue;
             }
+        } else if (S_ISDIR(facts->mode) && old && old->type == "dir") {
+            // A directory that becomes a file or a link.
+            std::optional<std::string> why;
+            try {
+                why = kept_below(c, path);
+            } catch (const Error& error) {
+                why = error.what();
+            }
+            if (why) {
+                problem(fmt::format("/{} cannot become {} for {}: {}", path, noun(e.type), claim.package, *why));
+                continue;
+            }
+            step.action = PathAction::replace;
         } else if (S_ISDIR(facts->mode)) {
             problem(fmt::format("/{} is a directory on disk; {} installs {} there", path, claim.package, noun(e.type)));
             continue;

@@ -20,6 +20,14 @@ public:
         return it->second;
     }
     std::string digest(const std::string& path) override { return digests.at(path); }
+    std::vector<std::string> list(const std::string& dir) override {
+        std::vector<std::string> out;
+        for (auto it = entries.upper_bound(dir + "/"); it != entries.end() && it->first.rfind(dir + "/", 0) == 0; ++it) {
+            std::string rest = it->first.substr(dir.size() + 1);
+            if (rest.find('/') == std::string::npos) out.push_back(rest);
+        }
+        return out;
+    }
     void file(const std::string& path, const std::string& sha, std::uint64_t size = 1) {
         entries[path] = {S_IFREG | 0644, size, ""};
         digests[path] = sha;

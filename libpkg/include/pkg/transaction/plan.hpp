@@ -33,6 +33,9 @@ public:
     virtual std::optional<DiskFacts> look(const std::string& path) = 0;
     /// The sha256 of a regular file, asked only when a decision needs it.
     virtual std::string digest(const std::string& path) = 0;
+    /// The names in a directory (not . and ..), asked only when a directory
+    /// is to stop being one.
+    virtual std::vector<std::string> list(const std::string& dir) = 0;
 };
 
 /// The installed state a plan starts from.
