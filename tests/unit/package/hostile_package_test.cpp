@@ -1,7 +1,8 @@
 // The hostile corpus: packages crafted here, each breaking one rule of
-// pkg-package(5). Each must be refused, by the reader alone and again when
-// extracted into a scratch root, naming the package, the member and the
-// rule, and nothing outside the scratch root may change.
+// pkg-package(5). Each must be refused, by the reader alone, when extracted
+// into a scratch root (naming the package, the member and the rule) and
+// when pkg install is given it (the root and its database left exactly as
+// they were), and nothing outside the scratch root may change.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 
 #include "pkg/package/package_io.hpp"
 #include "support/process.hpp"
+#include "support/root_state.hpp"
 #include "support/tar_builder.hpp"
 
 namespace {
@@ -473,6 +475,19 @@ std::map<std::string, std::string> snapshot(const fs::path& dir, const fs::path&
     return out;
 }
 
+// A plain package for the root the corpus is installed over, made once by pkg create.
+std::string base_package() {
+    static pkgtest::ScratchDir dir;
+    static std::string file = [] {
+        dir.write("staged/opt/base/file", "base\n");
+        auto r = pkgtest::run_pkg({"create", "--from", dir.path() + "/staged", "--name", "base", "--pkgver", "1.0",
+                                   "--arch", "any", "-o", dir.path()});
+        EXPECT_EQ(r.status, 0) << r.err;
+        return dir.path() + "/base-1.0-1-any.pkg.tar.zst";
+    }();
+    return file;
+}
+
 void PrintTo(const Hostile& c, std::ostream* os) { *os << c.name; }
 
 class HostilePackage : public ::testing::TestWithParam<Hostile> {};
@@ -507,14 +522,32 @@ TEST_P(HostilePackage, IsRefusedAndNothingOutsideTheRootChanges) {
     dir.write("packages/case.pkg.tar.zst", c.bytes());
     auto before = snapshot(base, base / "root");
 
+    // Cases with small limits are hostile only under them: the reader's
+    // alone. The others are installed by pkg over a root with a package in
+    // it: refused, and the root's tree and database are exactly as they were.
+    bool default_limits =
+        c.limits.file_bytes == pkg::PackageLimits{}.file_bytes && c.limits.entries == pkg::PackageLimits{}.entries &&
+        c.limits.total_bytes == pkg::PackageLimits{}.total_bytes &&
+        c.limits.manifest_bytes == pkg::PackageLimits{}.manifest_bytes &&
+        c.limits.path_bytes == pkg::PackageLimits{}.path_bytes;
+    if (default_limits) {
+        fs::path root = base / "root";
+        auto installed = pkgtest::run_pkg({"--root", root.string(), "install", "-y", base_package()});
+        ASSERT_EQ(installed.status, 0) << installed.err;
+        std::string tree = pkgtest::dump_tree(root), db = pkgtest::dump_database(pkgtest::database_file(root));
+        auto r = pkgtest::run_pkg({"--root", root.string(), "install", "-y", file});
+        EXPECT_NE(r.status, 0) << c.name << ": pkg install accepted it";
+        EXPECT_NE(r.err.find("error: "), std::string::npos) << c.name << ": " << r.err;
+        EXPECT_EQ(pkgtest::dump_tree(root), tree) << c.name << ": pkg install changed the root\n" << r.err;
+        EXPECT_EQ(pkgtest::dump_database(pkgtest::database_file(root)), db) << c.name << ": the database changed";
+        EXPECT_EQ(pkgtest::leftovers(root), std::vector<std::string>{}) << c.name;
+    }
+
     if (!c.extraction_only) {
         pkg::PackageVisitor nothing;
         expect_refusal([&] { pkg::read_package(file, nothing, c.limits); }, c, file);
     }
-    if (c.limits.file_bytes == pkg::PackageLimits{}.file_bytes && c.limits.entries == pkg::PackageLimits{}.entries &&
-        c.limits.total_bytes == pkg::PackageLimits{}.total_bytes &&
-        c.limits.manifest_bytes == pkg::PackageLimits{}.manifest_bytes &&
-        c.limits.path_bytes == pkg::PackageLimits{}.path_bytes) {
+    if (default_limits) {
         expect_refusal([&] { pkg::extract_package(file, base / "root"); }, c, file);
     }
     EXPECT_EQ(snapshot(base, base / "root"), before) << c.name << ": something outside the root changed";
