@@ -44,7 +44,7 @@ TEST_P(ManPage, JsonOnMacroLinesKeepsItsQuotes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Pages, ManPage,
-                         ::testing::Values("pkg.8", "pkg.conf.5", "port.5", "pkg-package.5", "pkg-bootstrap.8"));
+                         ::testing::Values("pkg.8", "pkg.conf.5", "port.5", "pkg-package.5", "pkg-db.5", "pkg-bootstrap.8"));
 
 std::vector<std::string> commands_in_help() {
     auto r = pkgtest::run_pkg({"--help"});
