@@ -25,6 +25,7 @@ struct Database::Impl {
     std::string name;  ///< ROOT/var/lib/pkg/pkg.db, for messages
     std::optional<Connection> connection;
     bool read_only = false;
+    Door* door = nullptr;  ///< a writer's, told of each commit (it outlives the database)
 
     ~Impl() {
         connection.reset();
@@ -134,6 +135,7 @@ Database Database::open_for_write(Door& root) {
     auto impl = std::make_unique<Impl>();
     impl->dir_fd = root.open_directory(kStateDir, true, 0755);
     impl->name = (root.root() / kStateDir / kDatabaseName).string();
+    impl->door = &root;
     // Created through the door, 0644 whatever the umask: SQLite gives -wal
     // and -shm the database's mode, and queries by other users read them.
     struct stat st {};
@@ -435,6 +437,7 @@ void Database::Change::put_package(const InstalledPackage& p, const std::vector<
 }
 
 void Database::Change::commit() {
+    if (db_.impl_->door) db_.impl_->door->database_commit(std::string(kStateDir) + "/" + kDatabaseName);
     db_.impl_->db().exec("COMMIT");
     done_ = true;
 }

@@ -4,6 +4,9 @@
 //   PKGMGR_TEST_FAULT=N:ACTION       the Nth mutating step of the process
 //   PKGMGR_TEST_FAULT=KIND#N:ACTION  the Nth step of one kind (rename#3)
 //
+// KIND is a mutating call's (mkdir create write symlink link rename unlink
+// rmdir chmod chown fsync syncfs) or commit, just before the database
+// commits a change of the root's state.
 // ACTION is eio or enospc (the step fails with that errno, as the system
 // would say it), kill (SIGKILL before the step), or pause=FD (one byte is
 // read from descriptor FD before the step: a test holds a writer there
@@ -124,6 +127,8 @@ public:
         step("syncfs", what);
         inner_.sync_filesystem(fd, what);
     }
+
+    void database_commit(const std::string& what) override { step("commit", what); }
 
     int open_directory(const std::string& path, bool create, unsigned mode) override {
         if (create) {

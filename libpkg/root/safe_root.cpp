@@ -153,6 +153,8 @@ void SafeRoot::make_hardlink(const std::string& existing, const std::string& pat
 
 Door::~Door() = default;
 
+void Door::database_commit(const std::string&) {}
+
 void SafeRoot::write_all(int fd, const void* data, std::size_t size, const std::string& path) {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {

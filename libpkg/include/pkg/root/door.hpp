@@ -71,6 +71,10 @@ public:
     virtual void sync_file(int fd, const std::string& path) = 0;
     /// syncfs of the filesystem a descriptor is on, result checked.
     virtual void sync_filesystem(int fd, const std::string& what) = 0;
+    /// Called just before the database commits a change of the root's
+    /// state (`what` names it): a step for the faulty door, which may kill
+    /// or fail there; nothing for the real one.
+    virtual void database_commit(const std::string& what);
 
     // Looks.
 
