@@ -37,7 +37,11 @@ void check_file(Door& door, const std::string& package, const db::InstalledFile&
     if (f.type != "symlink" && (st->mode & 07777) != f.mode) {
         problem(fmt::format("mode {:04o}, the package installed {:04o}", st->mode & 07777, f.mode));
     }
-    if (static_cast<std::int64_t>(st->uid) != f.uid || static_cast<std::int64_t>(st->gid) != f.gid) {
+    // A directory may have been there before any package (an adopted one
+    // keeps its owner, as pacman and dpkg leave it); what a package brings
+    // is its own.
+    if (f.type != "dir" &&
+        (static_cast<std::int64_t>(st->uid) != f.uid || static_cast<std::int64_t>(st->gid) != f.gid)) {
         problem(fmt::format("owner {}:{}, the package installed {}:{}", st->uid, st->gid, f.uid, f.gid));
     }
     if (f.type == "symlink") {

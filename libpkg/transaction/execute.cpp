@@ -162,15 +162,23 @@ public:
         const db::JournalEntry* j = find(e.path);
         if (!j) return;  // kept as it is
         if (j->action == "mkdir") {
-            door_.make_directory(j->temporary.empty() ? e.path : j->temporary, 0700);
+            std::string where = j->temporary.empty() ? e.path : j->temporary;
+            door_.make_directory(where, 0700);
+            own(where);
             return;
         }
         if (j->action != "create" && j->action != "replace") return;
         switch (e.type) {
             case EntryType::dir:
-                if (is_exchange(*j)) door_.make_directory(j->temporary, 0700);  // a new tree, staged whole
+                if (is_exchange(*j)) {
+                    door_.make_directory(j->temporary, 0700);  // a new tree, staged whole
+                    own(j->temporary);
+                }
                 return;
-            case EntryType::symlink: door_.make_symlink(e.target, j->temporary); return;
+            case EntryType::symlink:
+                door_.make_symlink(e.target, j->temporary);
+                own(j->temporary);
+                return;
             case EntryType::hardlink: {
                 const db::JournalEntry* first = find(e.target);
                 door_.make_hardlink(first && !first->temporary.empty() ? first->temporary : e.target, j->temporary);
@@ -180,6 +188,7 @@ public:
                 // 0600 until verified; the mode (setuid too) after the last write.
                 fd_ = door_.create_file(j->temporary, 0600);
                 current_ = j->temporary;
+                own_file();
                 return;
         }
     }
@@ -196,6 +205,22 @@ public:
     }
 
 private:
+    // As root, what a package installs is root's (packages are root:root),
+    // whatever pkg's group or a set-group-ID directory would give it; before
+    // any mode is set, since a chown clears set-ID bits. A user installing
+    // into a root of theirs keeps their own.
+    void own(const std::string& path) {
+        if (!as_root_) return;
+        auto st = door_.stat(path);
+        if (st && (st->uid != 0 || st->gid != 0)) door_.set_owner(path, 0, 0);
+    }
+    void own_file() {
+        if (!as_root_) return;
+        struct stat st {};
+        if (::fstat(fd_, &st) == 0 && st.st_uid == 0 && st.st_gid == 0) return;
+        door_.set_owner(current_, 0, 0);
+    }
+
     const db::JournalEntry* find(const std::string& path) const {
         if (auto it = by_path_.find(path); it != by_path_.end()) return it->second;
         if (auto it = by_path_.find(path + ".pkgnew"); it != by_path_.end()) return it->second;
@@ -206,6 +231,7 @@ private:
     std::string package_;
     int fd_ = -1;
     std::string current_;
+    bool as_root_ = ::geteuid() == 0;
 };
 
 std::vector<db::InstalledFile> files_of(const PackageManifest& m, bool owned_by_caller) {

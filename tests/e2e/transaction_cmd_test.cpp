@@ -232,6 +232,26 @@ TEST(Transaction, AKillAtAnyStepOfTypeChangesRecoversToBeforeOrAfter) {
     EXPECT_GE(kill_at_every_step(s, v1, v2), 15);
 }
 
+// As root, what is installed is root:root even below a set-group-ID
+// directory of another group (or with pkg running under another group).
+TEST(Transaction, AsRootEverythingInstalledIsRoots) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    Scratch s;
+    std::string v1 = s.make("owned", "1.0", {{"srv/sub/file", "f\n"}, {"srv/sub/link", "->file"}, {"srv/top", "t\n"}});
+    fs::create_directories(s.root / "srv");
+    ASSERT_EQ(::chown((s.root / "srv").c_str(), 0, 1234), 0);
+    ASSERT_EQ(::chmod((s.root / "srv").c_str(), 02775), 0);
+    auto r = s.pkg({"install", "-y", v1});
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const char* path : {"srv/sub", "srv/sub/file", "srv/sub/link", "srv/top"}) {
+        struct stat st {};
+        ASSERT_EQ(::lstat((s.root / path).c_str(), &st), 0) << path;
+        EXPECT_EQ(st.st_uid, 0u) << path;
+        EXPECT_EQ(st.st_gid, 0u) << path;
+    }
+    EXPECT_EQ(s.pkg({"check"}).status, 0);
+}
+
 TEST(Transaction, AFailedStepRollsBackAtOnce) {
     Scratch s;
     std::string v1 = s.make("hello", "1.0", {{"usr/bin/hello", "v1\n"}});
