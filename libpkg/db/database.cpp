@@ -345,6 +345,11 @@ void Database::Change::set_journal_state(JournalState state) {
     if (sqlite3_changes(db_.impl_->db().get()) != 1) throw Error("database {}: no journal to update", db_.impl_->name);
 }
 
+void Database::Change::drop_journal_entry(const std::string& path) {
+    Statement s(db_.impl_->db(), "DELETE FROM journal_paths WHERE path = ?");
+    s.bind(1, path).run();
+}
+
 void Database::Change::clear_journal() {
     Connection& c = db_.impl_->db();
     c.exec("DELETE FROM journal_paths; DELETE FROM journal_filesystems; DELETE FROM journal");

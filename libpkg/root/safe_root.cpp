@@ -8,6 +8,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "pkg/error.hpp"
 #include "pkg/file_read.hpp"
 
@@ -32,7 +35,25 @@ struct Fd {
 
 }  // namespace
 
-SafeRoot::SafeRoot(const std::filesystem::path& root) : root_(root) {
+// The process's umask, as /proc/self/status tells it without changing it
+// (umask(2) can only be read by setting it); all bits when it cannot be
+// read, so that every mode is then set explicitly.
+static mode_t current_umask() {
+    int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 07777;
+    char buffer[4096];
+    ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+    ::close(fd);
+    if (n <= 0) return 07777;
+    buffer[n] = '\0';
+    const char* at = std::strstr(buffer, "\nUmask:");
+    if (!at) return 07777;
+    char* end = nullptr;
+    unsigned long value = std::strtoul(at + 7, &end, 8);
+    return end == at + 7 || value > 0777 ? 07777 : static_cast<mode_t>(value);
+}
+
+SafeRoot::SafeRoot(const std::filesystem::path& root) : root_(root), umask_(current_umask()) {
     root_fd_ = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root_fd_ < 0) throw SystemError{errno, root, "cannot open root {}", root.string()};
 }
@@ -125,7 +146,8 @@ int SafeRoot::create_file(const std::string& path, unsigned mode) {
     Fd parent{open_parent(path, name)};
     int fd = ::openat(parent.fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) throw SystemError{errno, root_ / path, "cannot create {}/{}", root_.string(), path};
-    if (::fchmod(fd, mode & 07777) != 0) {
+    // The exact mode, whatever the umask; no call when the umask left it so.
+    if ((mode & 07777) != (0600 & ~umask_) && ::fchmod(fd, mode & 07777) != 0) {
         int err = errno;
         ::close(fd);
         throw SystemError(err, root_ / path, "cannot set the mode of {}/{}", root_.string(), path);
@@ -169,9 +191,23 @@ void SafeRoot::write_all(int fd, const void* data, std::size_t size, const std::
 void SafeRoot::rename(const std::string& from, const std::string& to, RenameMode mode) {
     std::string from_name, to_name;
     Fd from_parent{open_parent(from, from_name)};
-    Fd to_parent{open_parent(to, to_name)};
+    // Names in one directory (a staged name beside its path, the usual
+    // case) share the descriptor of it.
+    auto dir_of = [](const std::string& path) {
+        std::size_t slash = path.rfind('/');
+        return slash == std::string::npos ? std::string() : path.substr(0, slash);
+    };
+    Fd to_parent{-1};
+    int to_fd = from_parent.fd;
+    if (dir_of(from) != dir_of(to)) {
+        to_parent.fd = open_parent(to, to_name);
+        to_fd = to_parent.fd;
+    } else {
+        to_name = to.substr(to.rfind('/') == std::string::npos ? 0 : to.rfind('/') + 1);
+        if (to_name.empty() || to_name == "." || to_name == "..") throw Error("{}: not a name below the root", to);
+    }
     unsigned flags = mode == RenameMode::noreplace ? RENAME_NOREPLACE : mode == RenameMode::exchange ? RENAME_EXCHANGE : 0;
-    if (::renameat2(from_parent.fd, from_name.c_str(), to_parent.fd, to_name.c_str(), flags) != 0) {
+    if (::renameat2(from_parent.fd, from_name.c_str(), to_fd, to_name.c_str(), flags) != 0) {
         throw SystemError{errno, root_ / to, "cannot rename {}/{} to {}", root_.string(), from, to};
     }
 }

@@ -9,6 +9,7 @@
 
 #include <ctime>
 #include <fmt/format.h>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -44,8 +45,11 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
     j.user = request.user;
     j.command = request.command;
     std::map<dev_t, int> filesystems;
+    std::map<std::string, int> by_parent;  // most paths share their parent with others
     auto filesystem_of = [&](const std::string& path) {
         std::string dir = parent_of(path);
+        if (auto known = by_parent.find(dir); known != by_parent.end()) return known->second;
+        std::string asked = dir;
         // A parent the transaction creates (or turns into a directory) lies
         // on its own parent's filesystem.
         for (;;) {
@@ -62,6 +66,7 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
         dev_t dev = st.st_dev;
         auto [it, fresh] = filesystems.emplace(dev, static_cast<int>(j.filesystems.size()));
         if (fresh) j.filesystems.push_back({static_cast<std::uint64_t>(dev), dir});
+        by_parent[asked] = it->second;
         return it->second;
     };
     std::size_t seq = 0;
@@ -99,8 +104,13 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
                 if (is_dir) {
                     e.action = "mkdir";
                 } else {
+                    // Replacing nothing, it may be written under its final name
+                    // (the journal lists it), but never a configuration file or
+                    // anything under etc/: a daemon may read a half-written one.
+                    bool direct = step.entry && !step.entry->config && step.path != "etc" &&
+                                  !step.path.starts_with("etc/");
                     e.action = "create";
-                    e.temporary = temporary;
+                    if (!direct) e.temporary = temporary;
                 }
                 break;
             case PathAction::replace: {
@@ -153,8 +163,9 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
 // new directories (0700 until the commit) under their names.
 class Stager final : public PackageVisitor {
 public:
-    Stager(Door& door, const std::map<std::string, const db::JournalEntry*>& by_path, const std::string& package)
-        : door_(door), by_path_(by_path), package_(package) {}
+    Stager(Door& door, const std::map<std::string, const db::JournalEntry*>& by_path, const std::string& package,
+           std::vector<std::string>& not_ours)
+        : door_(door), by_path_(by_path), package_(package), not_ours_(not_ours) {}
     ~Stager() override {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -176,18 +187,20 @@ public:
                 }
                 return;
             case EntryType::symlink:
-                door_.make_symlink(e.target, j->temporary);
-                own(j->temporary);
+                taken_or_not(*j, [&](const std::string& name) { door_.make_symlink(e.target, name); });
+                own(staged_name(*j));
                 return;
             case EntryType::hardlink: {
                 const db::JournalEntry* first = find(e.target);
-                door_.make_hardlink(first && !first->temporary.empty() ? first->temporary : e.target, j->temporary);
+                taken_or_not(*j, [&](const std::string& name) {
+                    door_.make_hardlink(first && !first->temporary.empty() ? first->temporary : e.target, name);
+                });
                 return;
             }
             case EntryType::file:
                 // 0600 until verified; the mode (setuid too) after the last write.
-                fd_ = door_.create_file(j->temporary, 0600);
-                current_ = j->temporary;
+                taken_or_not(*j, [&](const std::string& name) { fd_ = door_.create_file(name, 0600); });
+                current_ = staged_name(*j);
                 own_file();
                 return;
         }
@@ -210,15 +223,53 @@ private:
     // any mode is set, since a chown clears set-ID bits. A user installing
     // into a root of theirs keeps their own.
     void own(const std::string& path) {
-        if (!as_root_) return;
+        if (!as_root_ || born_roots(path)) return;
         auto st = door_.stat(path);
         if (st && (st->uid != 0 || st->gid != 0)) door_.set_owner(path, 0, 0);
     }
     void own_file() {
-        if (!as_root_) return;
+        if (!as_root_ || born_roots(current_)) return;
         struct stat st {};
         if (::fstat(fd_, &st) == 0 && st.st_uid == 0 && st.st_gid == 0) return;
         door_.set_owner(current_, 0, 0);
+    }
+    // Whether a name made in `path`'s directory is root:root from birth:
+    // pkg's group is root's and the directory is not set-group-ID (asked
+    // once per directory).
+    bool born_roots(const std::string& path) {
+        if (!group_root_) return false;
+        std::size_t slash = path.rfind('/');
+        std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
+        auto known = setgid_dirs_.find(dir);
+        if (known == setgid_dirs_.end()) {
+            auto st = dir.empty() ? std::optional<EntryStat>() : door_.stat(dir);
+            bool setgid = false;
+            if (dir.empty()) {
+                int fd = door_.open_directory(".");
+                struct stat root_st {};
+                setgid = ::fstat(fd, &root_st) == 0 && (root_st.st_mode & S_ISGID);
+                ::close(fd);
+            } else {
+                setgid = !st || (st->mode & S_ISGID);
+            }
+            known = setgid_dirs_.emplace(dir, setgid).first;
+        }
+        return !known->second;
+    }
+
+    static const std::string& staged_name(const db::JournalEntry& j) {
+        return j.temporary.empty() ? j.path : j.temporary;
+    }
+    // Makes the entry's name; one written under its final name that turns
+    // out taken (EEXIST: it appeared since the plan) is not pkg's, and the
+    // rollback must leave it.
+    void taken_or_not(const db::JournalEntry& j, const std::function<void(const std::string&)>& make) {
+        try {
+            make(staged_name(j));
+        } catch (const SystemError& e) {
+            if (j.temporary.empty() && e.error_number() == EEXIST) not_ours_.push_back(j.path);
+            throw;
+        }
     }
 
     const db::JournalEntry* find(const std::string& path) const {
@@ -231,7 +282,10 @@ private:
     std::string package_;
     int fd_ = -1;
     std::string current_;
+    std::vector<std::string>& not_ours_;
     bool as_root_ = ::geteuid() == 0;
+    bool group_root_ = ::getegid() == 0;
+    std::map<std::string, bool> setgid_dirs_;
 };
 
 std::vector<db::InstalledFile> files_of(const PackageManifest& m, bool owned_by_caller) {
@@ -278,6 +332,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         change.commit();
     }
     Filesystems filesystems(door, journal);
+    std::vector<std::string> not_ours;  // final names found taken while staging
     try {
         std::map<std::string, const db::JournalEntry*> by_path;
         for (const auto& e : journal.entries) by_path[e.path] = &e;
@@ -286,8 +341,12 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
             if (e.action == "replace" && !is_exchange(e)) door.make_hardlink(e.path, e.aside);
         }
         for (std::size_t i = 0; i < request.plan.install.size(); ++i) {
-            Stager stager(door, by_path, request.plan.install[i].name);
-            read_package(request.files[i], stager);
+            Stager stager(door, by_path, request.plan.install[i].name, not_ours);
+            const PackageManifest& planned = request.plan.install[i];
+            PackageManifest staged = read_package(request.files[i], stager, {}, &planned);
+            if (!planned.manifest_sha256.empty() && staged.manifest_sha256 != planned.manifest_sha256) {
+                throw Error("{}: the package changed since it was planned", request.files[i].string());
+            }
         }
         filesystems.sync();
         // Commit: into place, directory modes deepest first, sync, database.
@@ -300,7 +359,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
                 continue;  // in place with its tree
             } else if (e.action == "replace" || (e.action == "create" && e.path.ends_with(".pkgnew"))) {
                 door.rename(e.temporary, e.path, RenameMode::replace);
-            } else if (e.action == "create") {
+            } else if (e.action == "create" && !e.temporary.empty()) {
                 door.rename(e.temporary, e.path, RenameMode::noreplace);
             }
         }
@@ -362,6 +421,11 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
             // From a fresh connection: a commit whose sync failed may be on
             // disk, and then recovery rolls forward instead.
             db::Database fresh = db::Database::open_for_write(door);
+            if (!not_ours.empty()) {
+                db::Database::Change change(fresh);
+                for (const auto& path : not_ours) change.drop_journal_entry(path);
+                change.commit();
+            }
             recover(door, fresh, events);
         } catch (const std::exception& e) {
             events.message({Level::error, fmt::format("rolling back failed too: {}", e.what())});

@@ -15,7 +15,12 @@
 namespace pkg {
 namespace {
 
-bool gone(const SystemError& e) { return e.error_number() == ENOENT || e.error_number() == ENOTDIR; }
+// A name that is not there: missing, or below a file, or below a symbolic
+// link the door will not look through (nothing pkg makes is ever below one).
+bool gone(const SystemError& e) {
+    return e.error_number() == ENOENT || e.error_number() == ENOTDIR || e.error_number() == ELOOP ||
+           e.error_number() == EXDEV;
+}
 
 // Removes a name if it is there; a missing one counts as done.
 void remove_if_there(Door& door, const std::string& path) {
@@ -49,7 +54,7 @@ void remove_inside(Door& door, const std::string& path) {
     try {
         remove_any(door, path);
     } catch (const SystemError& e) {
-        if (!gone(e) && e.error_number() != ELOOP) throw;
+        if (!gone(e)) throw;
     }
 }
 
@@ -76,6 +81,8 @@ void roll_back(Door& door, db::Database& database, const db::Journal& journal, F
                 remove_inside(door, e.temporary);
                 remove_inside(door, e.path);
             }
+        } else if (e.action == "create" && e.temporary.empty()) {
+            remove_if_there(door, e.path);  // written under its final name: nothing was there
         } else if (e.action == "create") {
             if (door.stat(e.temporary)) {
                 remove_if_there(door, e.temporary);  // never renamed into place
@@ -119,8 +126,18 @@ void roll_back(Door& door, db::Database& database, const db::Journal& journal, F
 }  // namespace
 
 std::optional<DiskFacts> DoorFacts::look(const std::string& path) {
+    // Below a directory found missing, everything is (the root is locked
+    // and the plan changes nothing): no call for a new tree's every name.
+    std::size_t slash = path.rfind('/');
+    if (slash != std::string::npos && missing_.count(path.substr(0, slash))) {
+        missing_.insert(path);
+        return std::nullopt;
+    }
     auto st = door_.stat(path);
-    if (!st) return std::nullopt;
+    if (!st) {
+        missing_.insert(path);
+        return std::nullopt;
+    }
     DiskFacts f;
     f.mode = st->mode;
     f.size = st->size;

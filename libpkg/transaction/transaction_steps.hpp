@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <set>
 #include <vector>
 
 #include "pkg/db/database.hpp"
@@ -50,6 +51,7 @@ public:
 
 private:
     Door& door_;
+    std::set<std::string> missing_;
 };
 
 /// One open directory per filesystem the journal names, kept from before

@@ -254,8 +254,9 @@ TEST(Transaction, AsRootEverythingInstalledIsRoots) {
 
 TEST(Transaction, AFailedStepRollsBackAtOnce) {
     Scratch s;
-    std::string v1 = s.make("hello", "1.0", {{"usr/bin/hello", "v1\n"}});
-    std::string v2 = s.make("hello", "2.0", {{"usr/bin/hello", "v2\n"}, {"usr/bin/more", "m\n"}});
+    // Two replacements: the second rename fails after the first is in place.
+    std::string v1 = s.make("hello", "1.0", {{"usr/bin/hello", "v1\n"}, {"usr/bin/more", "m1\n"}});
+    std::string v2 = s.make("hello", "2.0", {{"usr/bin/hello", "v2\n"}, {"usr/bin/more", "m2\n"}});
     ASSERT_EQ(s.pkg({"install", "-y", v1}).status, 0);
     std::string before = state_of(s.root);
     pkgtest::ProcessOptions fault;
@@ -270,7 +271,7 @@ TEST(Transaction, AFailedStepRollsBackAtOnce) {
 TEST(Transaction, ASecondWriterWithoutWaitingExitsFour) {
     Scratch s;
     std::string v1 = s.make("hello", "1.0", {{"usr/bin/hello", "v1\n"}});
-    // Hold a writer at its first rename, through the door's pause.
+    // Hold a writer at its first sync (everything staged), through the door's pause.
     int gate[2], steps[2];
     ASSERT_EQ(pipe(gate), 0);
     ASSERT_EQ(pipe(steps), 0);
@@ -278,7 +279,7 @@ TEST(Transaction, ASecondWriterWithoutWaitingExitsFour) {
     if (pid == 0) {
         ::close(gate[1]);
         ::close(steps[0]);
-        setenv("PKGMGR_TEST_FAULT", ("rename#1:pause=" + std::to_string(gate[0])).c_str(), 1);
+        setenv("PKGMGR_TEST_FAULT", ("syncfs#1:pause=" + std::to_string(gate[0])).c_str(), 1);
         setenv("PKGMGR_TEST_STEPS", std::to_string(steps[1]).c_str(), 1);
         setenv("NO_COLOR", "1", 1);
         int null = ::open("/dev/null", O_WRONLY);
@@ -303,6 +304,48 @@ TEST(Transaction, ASecondWriterWithoutWaitingExitsFour) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     EXPECT_EQ(s.pkg({"list"}).out, "hello 1.0-1\n");
+    ::close(gate[1]);
+    ::close(steps[0]);
+}
+
+// A file written under its final name that someone else creates between
+// the plan and the write (EEXIST) is theirs: the transaction fails and its
+// rollback leaves that file alone.
+TEST(Transaction, ANameTakenSinceThePlanIsNotRemovedByTheRollback) {
+    Scratch s;
+    std::string v1 = s.make("hello", "1.0", {{"usr/bin/hello", "v1\n"}, {"usr/bin/extra", "e\n"}});
+    fs::create_directories(s.root / "usr/bin");
+    int gate[2], steps[2];
+    ASSERT_EQ(pipe(gate), 0);
+    ASSERT_EQ(pipe(steps), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        ::close(gate[1]);
+        ::close(steps[0]);
+        // Held just before the journal is committed: the plan is made.
+        setenv("PKGMGR_TEST_FAULT", ("commit#1:pause=" + std::to_string(gate[0])).c_str(), 1);
+        setenv("PKGMGR_TEST_STEPS", std::to_string(steps[1]).c_str(), 1);
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        std::string root = s.root.string(), bin = pkgtest::pkg_binary();
+        execl(bin.c_str(), bin.c_str(), "--root", root.c_str(), "install", "-y", v1.c_str(), nullptr);
+        _exit(127);
+    }
+    ::close(gate[0]);
+    ::close(steps[1]);
+    std::string seen;
+    char c;
+    while (seen.find("\npause ") == std::string::npos && ::read(steps[0], &c, 1) == 1) seen += c;
+    std::ofstream(s.root / "usr/bin/extra") << "someone else's\n";
+    ASSERT_EQ(::write(gate[1], "x", 1), 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+    EXPECT_EQ(slurp(s.root / "usr/bin/extra"), "someone else's\n");
+    EXPECT_FALSE(fs::exists(s.root / "usr/bin/hello"));
+    EXPECT_EQ(s.pkg({"list"}).out, "");
+    EXPECT_EQ(s.pkg({"recover"}).err, "nothing to recover\n");
     ::close(gate[1]);
     ::close(steps[0]);
 }

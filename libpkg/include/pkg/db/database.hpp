@@ -157,6 +157,9 @@ public:
         void write_journal(const Journal& journal);
         void set_journal_state(JournalState state);
         void clear_journal();
+        /// Forgets one path of the journal: a name the transaction found
+        /// taken (EEXIST) is not its to remove when rolling back.
+        void drop_journal_entry(const std::string& path);
         void commit();
 
     private:

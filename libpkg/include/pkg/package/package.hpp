@@ -54,6 +54,10 @@ struct PKG_API PackageManifest {
     std::string port_hash;
     std::int64_t source_date_epoch = 0;
     std::vector<PackageEntry> entries;
+    /// The sha256 of the manifest's bytes, when it was read from a package
+    /// (not part of the manifest): a second read of the same bytes reuses
+    /// this parse instead of repeating it.
+    std::string manifest_sha256;
 
     /// NAME-VERSION-RELEASE-ARCH.pkg.tar.zst, an epoch spelled "E,VERSION".
     std::string file_name() const;

@@ -43,9 +43,11 @@ public:
 
 /// Streams the package once, checking every rule of pkg-package(5) as it
 /// goes; throws PackageError (kind verification for a digest or size
-/// mismatch) naming the package, the member and the rule.
+/// mismatch) naming the package, the member and the rule. `known`, a
+/// manifest read from this package before, is taken instead of parsing the
+/// manifest again when the bytes are the same (its manifest_sha256).
 PKG_API PackageManifest read_package(const std::filesystem::path& file, PackageVisitor& visitor,
-                                     const PackageLimits& limits = {});
+                                     const PackageLimits& limits = {}, const PackageManifest* known = nullptr);
 /// Reads only the manifest (the first member), with its checks.
 PKG_API PackageManifest read_package_manifest(const std::filesystem::path& file, const PackageLimits& limits = {});
 /// The same over a package held in memory (fuzzing, tests); `name` names it in errors.

@@ -41,6 +41,7 @@ private:
     int open_parent(const std::string& path, std::string& name) const;
     std::filesystem::path root_;
     int root_fd_ = -1;
+    mode_t umask_ = 07777;  ///< the umask when opened: modes it cannot change are not set again
 };
 
 }  // namespace pkg
