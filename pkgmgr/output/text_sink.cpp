@@ -149,6 +149,7 @@ bool TextSink::ask(const pkg::Question& question) {
     bool answer = question.default_answer;
     if (style_.assume_yes || !style_.interactive) {
         answer = style_.assume_yes || answer;
+        if (style_.verbosity < 0) return answer;  // -q: a question answered for the user is not shown
         std::lock_guard lock(mutex_);
         clear_bars();
         err_ << prompt << (answer ? "y" : "n")

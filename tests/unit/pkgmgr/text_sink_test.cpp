@@ -128,6 +128,21 @@ TEST(TextSink, QuestionWithYesAnswersYes) {
     EXPECT_TRUE(sink.ask({"Remove?", false}));
 }
 
+TEST(TextSink, QuietHidesQuestionsAnsweredForTheUser) {
+    std::ostringstream err;
+    std::istringstream in;
+    Style s;
+    s.assume_yes = true;
+    s.verbosity = -1;
+    TextSink sink(err, in, s);
+    EXPECT_TRUE(sink.ask({"Remove?", false}));
+    Style no_terminal;
+    no_terminal.verbosity = -1;
+    TextSink quiet(err, in, no_terminal);
+    EXPECT_TRUE(quiet.ask({"Proceed?", true}));
+    EXPECT_EQ(err.str(), "");
+}
+
 TEST(TextSink, QuestionOnTerminalReadsTheAnswer) {
     std::ostringstream err;
     std::istringstream in("n\n\nY\n");
