@@ -8,7 +8,8 @@
 // rmdir chmod chown fsync syncfs) or commit, just before the database
 // commits a change of the root's state.
 // ACTION is eio or enospc (the step fails with that errno, as the system
-// would say it), kill (SIGKILL before the step), or pause=FD (one byte is
+// would say it), kill (SIGKILL before the step), skip (the step silently
+// does nothing: a deliberately broken pkg, for a harness's mutation check), or pause=FD (one byte is
 // read from descriptor FD before the step: a test holds a writer there
 // without sleeping). PKGMGR_TEST_STEPS=FD writes one line per step to FD
 // before it runs, "N KIND PATH", and "pause N" before a pause, so a harness
@@ -27,7 +28,7 @@
 namespace pkg {
 namespace {
 
-enum class Action { none, eio, enospc, kill, pause };
+enum class Action { none, eio, enospc, kill, pause, skip };
 
 struct Fault {
     std::string kind;  ///< "" for any
@@ -45,7 +46,7 @@ std::optional<unsigned long> number(std::string_view text) {
 
 Fault parse_fault(const std::string& spec) {
     auto bad = [&] {
-        return UsageError("PKGMGR_TEST_FAULT='{}': expected [KIND#]N:eio|enospc|kill|pause=FD", spec);
+        return UsageError("PKGMGR_TEST_FAULT='{}': expected [KIND#]N:eio|enospc|kill|skip|pause=FD", spec);
     };
     Fault f;
     std::size_t colon = spec.find(':');
@@ -61,6 +62,7 @@ Fault parse_fault(const std::string& spec) {
     if (what == "eio") f.action = Action::eio;
     else if (what == "enospc") f.action = Action::enospc;
     else if (what == "kill") f.action = Action::kill;
+    else if (what == "skip") f.action = Action::skip;
     else if (what.rfind("pause=", 0) == 0) {
         auto fd = number(std::string_view(what).substr(6));
         if (!fd || *fd > 65535) throw bad();
@@ -80,8 +82,7 @@ public:
     const std::filesystem::path& root() const override { return inner_.root(); }
 
     void make_directory(const std::string& path, unsigned mode) override {
-        step("mkdir", path);
-        inner_.make_directory(path, mode);
+        if (step("mkdir", path)) inner_.make_directory(path, mode);
     }
     int create_file(const std::string& path, unsigned mode) override {
         step("create", path);
@@ -92,43 +93,34 @@ public:
         inner_.write_all(fd, data, size, path);
     }
     void make_symlink(const std::string& target, const std::string& path) override {
-        step("symlink", path);
-        inner_.make_symlink(target, path);
+        if (step("symlink", path)) inner_.make_symlink(target, path);
     }
     void make_hardlink(const std::string& existing, const std::string& path) override {
-        step("link", path);
-        inner_.make_hardlink(existing, path);
+        if (step("link", path)) inner_.make_hardlink(existing, path);
     }
     void rename(const std::string& from, const std::string& to, RenameMode mode) override {
-        step("rename", to);
-        inner_.rename(from, to, mode);
+        if (step("rename", to)) inner_.rename(from, to, mode);
     }
     void unlink(const std::string& path) override {
-        step("unlink", path);
-        inner_.unlink(path);
+        if (step("unlink", path)) inner_.unlink(path);
     }
     void remove_directory(const std::string& path) override {
-        step("rmdir", path);
-        inner_.remove_directory(path);
+        if (step("rmdir", path)) inner_.remove_directory(path);
     }
     void set_mode(const std::string& path, unsigned mode) override {
-        step("chmod", path);
-        inner_.set_mode(path, mode);
+        if (step("chmod", path)) inner_.set_mode(path, mode);
     }
     void set_owner(const std::string& path, uid_t uid, gid_t gid) override {
-        step("chown", path);
-        inner_.set_owner(path, uid, gid);
+        if (step("chown", path)) inner_.set_owner(path, uid, gid);
     }
     void sync_file(int fd, const std::string& path) override {
-        step("fsync", path);
-        inner_.sync_file(fd, path);
+        if (step("fsync", path)) inner_.sync_file(fd, path);
     }
     void sync_filesystem(int fd, const std::string& what) override {
-        step("syncfs", what);
-        inner_.sync_filesystem(fd, what);
+        if (step("syncfs", what)) inner_.sync_filesystem(fd, what);
     }
 
-    void database_commit(const std::string& what) override { step("commit", what); }
+    void database_commit(const std::string& what) override { step("commit", what); }  // skip: commits all the same
 
     int open_directory(const std::string& path, bool create, unsigned mode) override {
         if (create) {
@@ -157,29 +149,32 @@ private:
     }
 
     // Steps are counted for the process, across every door it opens.
-    void step(const char* kind, const std::string& path) {
+    // Returns whether the step is to be carried out (not when skipped).
+    bool step(const char* kind, const std::string& path) {
         static unsigned long count = 0;
         static std::map<std::string, unsigned long> per_kind;
         unsigned long count_ = ++count;
         unsigned long of_kind = ++per_kind[kind];
         say(std::to_string(count_) + " " + kind + " " + path);
         bool hit = fault_.kind.empty() ? count_ == fault_.step : (fault_.kind == kind && of_kind == fault_.step);
-        if (!hit) return;
+        if (!hit) return true;
         switch (fault_.action) {
-            case Action::none: return;
-            case Action::kill: ::raise(SIGKILL); return;
+            case Action::none: return true;
+            case Action::skip: return false;
+            case Action::kill: ::raise(SIGKILL); return true;
             case Action::pause: {
                 say("pause " + std::to_string(count_));
                 char byte;
                 while (::read(fault_.pause_fd, &byte, 1) < 0 && errno == EINTR) {
                 }
-                return;
+                return true;
             }
             case Action::eio:
             case Action::enospc:
                 throw SystemError{fault_.action == Action::eio ? EIO : ENOSPC, root() / path,
                                   "{} {}/{} (injected at step {})", kind, root().string(), path, count_};
         }
+        return true;
     }
 
     SafeRoot inner_;

@@ -22,7 +22,7 @@ std::string slurp(const fs::path& p) {
 }  // namespace
 
 // Every table but history, each row as text, sorted: the database's logical state.
-std::string dump_database(const fs::path& file) {
+std::string dump_database(const fs::path& file, bool times) {
     if (!fs::exists(file)) return "";  // as an empty one
     sqlite3* db = nullptr;
     std::string uri = "file:" + file.string() + "?mode=ro";
@@ -41,6 +41,11 @@ std::string dump_database(const fs::path& file) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             std::string row;
             for (int i = 0; i < sqlite3_column_count(st); ++i) {
+                std::string column = sqlite3_column_name(st, i);
+                if (!times && (column == "installed_at" || column == "started_at")) {
+                    row += i ? "|T" : "T";
+                    continue;
+                }
                 const unsigned char* text = sqlite3_column_text(st, i);
                 row += (i ? "|" : "") + (text ? std::string(reinterpret_cast<const char*>(text)) : "NULL");
             }

@@ -17,7 +17,9 @@ std::string dump_tree(const std::filesystem::path& root);
 /// Every non-empty table but history of the database at `file`, each row
 /// as text, sorted; no database and an empty one dump alike. PRAGMA
 /// integrity_check's complaints, if any, follow "(integrity_check failed)".
-std::string dump_database(const std::filesystem::path& file);
+/// Without `times`, installed_at and started_at read "T": two runs of one
+/// transaction then dump alike.
+std::string dump_database(const std::filesystem::path& file, bool times = true);
 
 /// The root's database file.
 std::filesystem::path database_file(const std::filesystem::path& root);
