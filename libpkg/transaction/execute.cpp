@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -157,6 +158,47 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
         j.entries.push_back(std::move(e));
     }
     return j;
+}
+
+// Refuses, before anything is written, a transaction that needs more room
+// than a filesystem has: what its new files take there in blocks (the old
+// versions stay until the commit), an inode each, and a margin for the
+// database and directories; naming the filesystem and both amounts.
+void check_space(Door& door, const db::Journal& journal, const Plan& plan) {
+    std::map<std::string, const PathStep*> steps;
+    for (const auto& step : plan.paths) steps[step.path] = &step;
+    std::vector<std::uint64_t> bytes(journal.filesystems.size()), inodes(journal.filesystems.size());
+    for (const auto& e : journal.entries) {
+        std::string path = e.path.ends_with(".pkgnew") && !steps.count(e.path) ? e.path.substr(0, e.path.size() - 7)
+                                                                                : e.path;
+        auto it = steps.find(path);
+        if (it == steps.end() || !it->second->entry || e.action == "remove" || e.action == "rmdir") continue;
+        bytes[static_cast<std::size_t>(e.filesystem)] += it->second->entry->size;
+        inodes[static_cast<std::size_t>(e.filesystem)] += 1;
+    }
+    for (std::size_t i = 0; i < journal.filesystems.size(); ++i) {
+        const auto& f = journal.filesystems[i];
+        int fd = door.open_directory(f.path.empty() ? "." : f.path);
+        struct statvfs st {};
+        int rc = ::fstatvfs(fd, &st);
+        ::close(fd);
+        if (rc != 0 || st.f_frsize == 0) continue;  // nothing to go by: the writes will say
+        std::uint64_t block = st.f_frsize;
+        // Each file rounded up to whole blocks, plus 1 MiB for the database and new directories.
+        std::uint64_t need = (bytes[i] + inodes[i] * (block - 1)) / block * block + (1u << 20);
+        std::uint64_t free = static_cast<std::uint64_t>(st.f_bavail) * block;
+        std::string where = "/" + f.path;
+        if (need > free) {
+            throw with_hint(Error("not enough space on the filesystem of {}: the transaction needs {} KiB there, {} KiB "
+                                  "are free",
+                                  where, need / 1024, free / 1024),
+                            "free some space there, or install fewer packages at once");
+        }
+        if (st.f_files != 0 && inodes[i] + 64 > st.f_favail) {
+            throw Error("not enough inodes on the filesystem of {}: the transaction needs {}, {} are free", where,
+                        inodes[i] + 64, static_cast<std::uint64_t>(st.f_favail));
+        }
+    }
 }
 
 // Streams each package and writes what the journal says: files, links and
@@ -326,6 +368,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
 
     std::string txid = fmt::format("{}-{}", std::time(nullptr), ::getpid());
     db::Journal journal = journal_of(door, plan, request, txid);
+    check_space(door, journal, plan);
     {
         db::Database::Change change(database);
         change.write_journal(journal);
@@ -428,7 +471,9 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
             }
             recover(door, fresh, events);
         } catch (const std::exception& e) {
-            events.message({Level::error, fmt::format("rolling back failed too: {}", e.what())});
+            events.message({Level::error, fmt::format("rolling back failed too: {} (the next pkg, or pkg recover, "
+                                                      "finishes it)",
+                                                      e.what())});
         }
         throw;
     }

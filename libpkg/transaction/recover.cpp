@@ -66,10 +66,14 @@ bool same_inode(const std::optional<EntryStat>& a, const std::optional<EntryStat
 // old version comes back, every directory made is removed (deepest first),
 // every mode changed is restored.
 void roll_back(Door& door, db::Database& database, const db::Journal& journal, Filesystems& filesystems) {
-    {
+    // Marked, for whoever reads the journal meanwhile; a full disk may refuse
+    // even that, and rolling back (which frees what staging took) goes on.
+    try {
         db::Database::Change change(database);
         change.set_journal_state(db::JournalState::rolling_back);
         change.commit();
+    } catch (const Error&) {
+        if (journal.state != db::JournalState::planned) throw;
     }
     for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
         const db::JournalEntry& e = *it;
