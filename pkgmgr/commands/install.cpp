@@ -30,6 +30,8 @@ public:
         prepare_request(context, request, "pkg install");
         if (asdeps_) request.command += " --asdeps";
         if (asexplicit_) request.command += " --asexplicit";
+        if (force_) request.command += " --force";
+        for (const auto& glob : overwrite_) request.command += " --overwrite " + glob;
         for (const auto& file : files_) {
             if (file.find('/') == std::string::npos && !file.ends_with(".pkg.tar.zst")) {
                 throw pkg::with_hint(pkg::UsageError("'{}' is not a package file", file),

@@ -26,6 +26,7 @@ public:
         for (const auto& name : names_) request.command += " " + name;
         request.plan.remove = names_;
         if (cascade_) request.command += " --cascade";
+        if (force_) request.command += " --force";
         request.plan.force = force_;
         request.plan.cascade = cascade_;
         return run_and_report(context, request, dry_run_);
