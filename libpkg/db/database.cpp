@@ -166,6 +166,11 @@ Database Database::open_for_write(Door& root) {
     c.exec("PRAGMA foreign_keys = ON");
     int persist = 1;  // -wal and -shm stay, so that read-only queries can open the database
     sqlite3_file_control(c.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    // ... but empty once the writer is done (its close checkpoints, then
+    // truncates): a WAL left holding a large transaction's frames is read
+    // whole by every later connection that rebuilds the WAL index
+    // (measured: 2,000 reads, 15 MB, for an owner query after 100,000 files).
+    c.exec("PRAGMA journal_size_limit = 0");
     migrate(c);
     return Database(std::move(impl));
 }

@@ -89,8 +89,7 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
                 e.type = entry_type_name(step.entry->type);
                 e.action = is_dir ? "mkdir" : "create";
             } else if (step.action == PathAction::remove) {
-                auto st = door.stat(step.path);
-                e.action = st && S_ISDIR(st->mode) ? "rmdir" : "remove";
+                e.action = step.was_dir ? "rmdir" : "remove";
             } else {
                 throw Error("/{}: cannot {} below /{}, which changes type", step.path, path_action_name(step.action),
                             inside);
@@ -142,11 +141,11 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
                 e.type = "file";
                 e.temporary = temporary;
                 break;
-            case PathAction::remove: {
-                auto st = door.stat(step.path);
-                e.action = st && S_ISDIR(st->mode) ? "rmdir" : "remove";
+            case PathAction::remove:
+                // As the package installed it: what stands there now instead
+                // is not its own, and finish leaves it.
+                e.action = step.was_dir ? "rmdir" : "remove";
                 break;
-            }
             case PathAction::save: {
                 e.action = "remove";
                 std::string saved = step.path + ".pkgsave";

@@ -231,7 +231,12 @@ void finish(Door& door, db::Database& database, const db::Journal& journal, File
                 if (!gone(err)) throw;
             }
         } else if (e.action == "remove") {
-            remove_if_there(door, where);
+            try {
+                remove_if_there(door, where);
+            } catch (const SystemError& err) {
+                // A directory stands where the package had a file: not its own.
+                if (err.error_number() != EISDIR && err.error_number() != EPERM) throw;
+            }
         } else if (e.action == "rmdir") {
             try {
                 door.remove_directory(where);

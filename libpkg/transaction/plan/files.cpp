@@ -220,6 +220,7 @@ void plan_files(Context& c) {
         step.package = leaving->first;
         step.action = PathAction::remove;
         const db::InstalledFile& f = leaving->second;
+        step.was_dir = f.type == "dir";
         if (f.type == "file" && f.config) {
             try {
                 auto facts = c.root.look(path);

@@ -88,6 +88,7 @@ struct PathStep {
     std::string package;  ///< the owner afterwards, or the last owner for remove/save
     const PackageEntry* entry = nullptr;  ///< the new entry (not for remove/save)
     std::string taken_from;  ///< with --overwrite: the package that loses the path
+    bool was_dir = false;    ///< remove/save: the package installed a directory there
 };
 
 struct Plan {
