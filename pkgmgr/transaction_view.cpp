@@ -39,6 +39,7 @@ void prepare_request(Context& context, pkg::TransactionRequest& request, const s
     request.user = user_name();
     request.plan.assume_installed = context.config.assume_installed;
     request.plan.root_is_host = context.config.root.lexically_normal() == "/";
+    request.sync = context.config.sync_fdatasync ? pkg::SyncMethod::fdatasync : pkg::SyncMethod::syncfs;
 }
 
 int run_and_report(Context& context, const pkg::TransactionRequest& request, bool dry_run,

@@ -17,7 +17,7 @@ namespace pkg {
 namespace fs = std::filesystem;
 namespace {
 
-enum class Type { path, paths, words, count, color };
+enum class Type { path, paths, words, count, color, sync };
 
 // One known key: its type, its built-in default, and where it lands in Config.
 struct Key {
@@ -36,6 +36,7 @@ const Key kKeys[] = {
     {"jobs", Type::count, "0"},
     {"assume-installed", Type::words, ""},
     {"color", Type::color, "auto"},
+    {"sync", Type::sync, "syncfs"},
 };
 
 const Key* find_key(std::string_view name) {
@@ -88,6 +89,7 @@ Setting make_setting(const Key& key, std::vector<std::string> words, const fs::p
         case Type::path:
         case Type::count:
         case Type::color:
+        case Type::sync:
             if (words.size() != 1) {
                 fail(fmt::format("'{}' takes exactly one value, got {}", key.name, words.size()));
             }
@@ -112,6 +114,9 @@ Setting make_setting(const Key& key, std::vector<std::string> words, const fs::p
     if (key.type == Type::color && words[0] != "auto" && words[0] != "always" &&
         words[0] != "never") {
         fail(fmt::format("'{}' must be auto, always or never, got '{}'", key.name, words[0]));
+    }
+    if (key.type == Type::sync && words[0] != "syncfs" && words[0] != "fdatasync") {
+        fail(fmt::format("'{}' must be syncfs or fdatasync, got '{}'", key.name, words[0]));
     }
     return Setting{std::move(words), std::move(origin)};
 }
@@ -236,6 +241,7 @@ Config load_config(const ConfigSources& sources) {
     config.color = color == "always"  ? ColorMode::always
                    : color == "never" ? ColorMode::never
                                       : ColorMode::automatic;
+    config.sync_fdatasync = s["sync"].words[0] == "fdatasync";
     config.providers = layers.providers;
     for (auto& [name, setting] : s) config.origin[name] = setting.origin;
     for (auto& [name, origin] : layers.provider_origin) config.origin[name] = origin;
@@ -291,6 +297,7 @@ std::string config_value(const Config& config, const std::string& key) {
                : config.color == ColorMode::never ? "never"
                                                   : "auto";
     }
+    if (key == "sync") return config.sync_fdatasync ? "fdatasync" : "syncfs";
     if (key.starts_with("provider.")) {
         auto it = config.providers.find(key.substr(9));
         if (it != config.providers.end()) return it->second;

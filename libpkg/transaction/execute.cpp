@@ -373,7 +373,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         change.write_journal(journal);
         change.commit();
     }
-    Filesystems filesystems(door, journal);
+    Filesystems filesystems(door, journal, request.sync);
     std::vector<std::string> not_ours;  // final names found taken while staging
     try {
         std::map<std::string, const db::JournalEntry*> by_path;
@@ -390,7 +390,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
                 throw Error("{}: the package changed since it was planned", request.files[i].string());
             }
         }
-        filesystems.sync();
+        filesystems.sync(SyncPoint::staged);
         // Commit: into place, directory modes deepest first, sync, database.
         // A create never replaces what may have appeared meanwhile (a
         // .pkgnew of an earlier upgrade aside, which is pkg's own).
@@ -418,7 +418,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
                 door.set_mode(it->path, modes.at(it->path));
             }
         }
-        filesystems.sync();
+        filesystems.sync(SyncPoint::placed);
         bool caller_owns = ::geteuid() != 0;
         {
             db::Database::Change change(database);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <set>
 
 #include "pkg/digest.hpp"
 #include "pkg/error.hpp"
@@ -121,7 +122,7 @@ void roll_back(Door& door, db::Database& database, const db::Journal& journal, F
             if (door.stat(e.path)) door.set_mode(e.path, *e.old_mode);
         }
     }
-    filesystems.sync();
+    filesystems.sync(SyncPoint::finished);
     db::Database::Change change(database);
     change.clear_journal();
     change.commit();
@@ -189,7 +190,8 @@ std::vector<std::string> DoorFacts::list(const std::string& dir) {
     return out;
 }
 
-Filesystems::Filesystems(Door& door, const db::Journal& journal) : door_(door) {
+Filesystems::Filesystems(Door& door, const db::Journal& journal, SyncMethod method)
+    : door_(door), journal_(journal), method_(method) {
     for (const auto& f : journal.filesystems) {
         std::string dir = f.path.empty() ? std::string(".") : f.path;
         int fd = door.open_directory(dir);
@@ -210,8 +212,63 @@ Filesystems::~Filesystems() {
     for (auto& [fd, name] : fds_) ::close(fd);
 }
 
-void Filesystems::sync() {
+void Filesystems::sync(SyncPoint point) {
+    if (method_ == SyncMethod::fdatasync) return sync_names(point);
     for (auto& [fd, name] : fds_) door_.sync_filesystem(fd, (door_.root() / name).string());
+}
+
+void Filesystems::sync_names(SyncPoint point) {
+    auto parent = [](const std::string& path) {
+        std::size_t slash = path.rfind('/');
+        return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+    };
+    auto sync_one = [&](const std::string& path, bool directory) {
+        int fd = -1;
+        try {
+            fd = directory ? door_.open_directory(path) : door_.open_file(path);
+        } catch (const SystemError& e) {
+            if (e.error_number() == ENOENT || e.error_number() == ENOTDIR) return;  // gone, or never made
+            throw;
+        }
+        try {
+            door_.sync_file(fd, path);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+    };
+    std::set<std::string> dirs;
+    for (const auto& e : journal_.entries) {
+        const std::string& staged = e.temporary.empty() ? e.path : e.temporary;
+        switch (point) {
+            case SyncPoint::staged:
+                if ((e.action == "create" || e.action == "replace") && (e.type == "file" || e.type == "symlink" ||
+                                                                          e.type == "hardlink")) {
+                    if (e.type == "file") sync_one(staged, false);
+                    dirs.insert(parent(staged));
+                }
+                if (e.action == "replace" && !is_exchange(e)) dirs.insert(parent(e.aside));
+                if (e.action == "mkdir" || (is_exchange(e) && e.type == "dir")) {
+                    dirs.insert(parent(staged));
+                    dirs.insert(staged);
+                }
+                break;
+            case SyncPoint::placed:
+                if (e.action == "create" || e.action == "replace" || e.action == "mkdir" || e.action == "chmod") {
+                    dirs.insert(parent(e.path));
+                    if (e.action == "mkdir" || e.action == "chmod" || e.type == "dir") dirs.insert(e.path);
+                }
+                break;
+            case SyncPoint::finished:
+                dirs.insert(parent(e.path));
+                if (!e.temporary.empty()) dirs.insert(parent(e.temporary));
+                if (!e.aside.empty()) dirs.insert(parent(e.aside));
+                break;
+        }
+    }
+    for (const auto& dir : dirs) sync_one(dir, true);
+    sync_one(db::kStateDir, true);
 }
 
 void finish(Door& door, db::Database& database, const db::Journal& journal, Filesystems& filesystems) {
@@ -249,7 +306,7 @@ void finish(Door& door, db::Database& database, const db::Journal& journal, File
             }
         }
     }
-    filesystems.sync();
+    filesystems.sync(SyncPoint::finished);
     db::Database::Change change(database);
     change.clear_journal();
     change.commit();

@@ -11,6 +11,7 @@
 #include "pkg/db/database.hpp"
 #include "pkg/root/door.hpp"
 #include "pkg/transaction/plan.hpp"
+#include "pkg/transaction/transaction.hpp"
 
 namespace pkg {
 
@@ -54,19 +55,32 @@ private:
     std::set<std::string> missing_;
 };
 
+/// What a sync point makes durable (for the fdatasync fallback, which
+/// syncs each name it touched rather than whole filesystems).
+enum class SyncPoint {
+    staged,    ///< every staged file's data, and the directories holding them
+    placed,    ///< the directories of every name renamed, made or changed in mode
+    finished,  ///< the directories of every name removed or put aside
+};
+
 /// One open directory per filesystem the journal names, kept from before
 /// the first write to the end: syncfs reports only errors raised since its
-/// descriptor was opened.
+/// descriptor was opened. With SyncMethod::fdatasync (pkg.conf's `sync`),
+/// each sync point instead fdatasyncs the files it wrote and fsyncs the
+/// directories whose entries changed, all at once at the point.
 class Filesystems {
 public:
-    Filesystems(Door& door, const db::Journal& journal);
+    Filesystems(Door& door, const db::Journal& journal, SyncMethod method = SyncMethod::syncfs);
     ~Filesystems();
     Filesystems(const Filesystems&) = delete;
     Filesystems& operator=(const Filesystems&) = delete;
-    void sync();
+    void sync(SyncPoint point);
 
 private:
+    void sync_names(SyncPoint point);
     Door& door_;
+    const db::Journal& journal_;
+    SyncMethod method_;
     std::vector<std::pair<int, std::string>> fds_;
 };
 

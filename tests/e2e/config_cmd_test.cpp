@@ -26,6 +26,7 @@ TEST(ConfigCommand, ShowsEveryKeyWithOrigins) {
                            "jobs = 6  # environment (PKGMGR_JOBS)\n"
                            "assume-installed =   # default\n"
                            "color = auto  # default\n"
+                           "sync = syncfs  # default\n"
                            "provider.sh = busybox  # " + file + ":3\n";
     EXPECT_EQ(r.out, expected);
 }

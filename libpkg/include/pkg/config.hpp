@@ -26,6 +26,10 @@ struct Config {
     std::vector<std::string> assume_installed;  ///< provided by the host, outside pkg
     std::map<std::string, std::string> providers;  ///< virtual name -> chosen port
     ColorMode color = ColorMode::automatic;
+    /// `sync = fdatasync`: transactions sync each file and directory they
+    /// touch rather than whole filesystems (a fallback for filesystems busy
+    /// with other writers, which syncfs flushes too).
+    bool sync_fdatasync = false;
 
     /// Where each key's value came from: "default", "FILE:LINE",
     /// "environment (PKGMGR_X)" or "command line".

@@ -122,6 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadFile{"jobs = -1\n", 1, "'jobs' must be a number"},
                       BadFile{"jobs = 99999\n", 1, "'jobs' must be a number"},
                       BadFile{"color = purple\n", 1, "auto, always or never"},
+                      BadFile{"sync = often\n", 1, "syncfs or fdatasync"},
                       BadFile{"root = /a /b\n", 1, "exactly one value"},
                       BadFile{"root =\n", 1, "exactly one value"},
                       BadFile{"ports =\n", 1, "at least one directory"},
@@ -162,6 +163,7 @@ TEST(Config, ValuesPrintInFileForm) {
     pkg::Config c = pkg::load_config(s);
     EXPECT_EQ(pkg::config_value(c, "ports"), "/a /b");
     EXPECT_EQ(pkg::config_value(c, "color"), "auto");
+    EXPECT_EQ(pkg::config_value(c, "sync"), "syncfs");
     EXPECT_THROW(pkg::config_value(c, "nope"), pkg::Error);
 }
 

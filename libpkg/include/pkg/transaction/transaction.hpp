@@ -18,6 +18,13 @@ namespace db {
 class Database;
 }
 
+/// How a transaction makes what it wrote durable (pkg.conf's `sync`): one
+/// syncfs per filesystem per sync point, or the fallback for a filesystem
+/// busy with other writers (syncfs flushes theirs too): an fdatasync of
+/// every file written and an fsync of every directory changed, batched at
+/// each sync point.
+enum class SyncMethod { syncfs, fdatasync };
+
 struct TransactionRequest {
     PlanRequest plan;
     std::vector<std::filesystem::path> files;  ///< the package file of each of plan.install
@@ -26,6 +33,7 @@ struct TransactionRequest {
     /// Whether plan.reason was asked for (--asdeps, --asexplicit): an
     /// upgrade keeps the installed reason otherwise.
     bool reason_given = false;
+    SyncMethod sync = SyncMethod::syncfs;
 };
 
 /// Plans the request against the database and the root; when `confirm`
