@@ -8,7 +8,9 @@
 // no .pkg- name left. A mutation check breaks recovery through the same
 // door ("skip") and requires the harness to notice.
 //
-//   pkg-kill-harness [--pkg PATH] [--jobs N] [--min-points N]
+//   pkg-kill-harness [--pkg PATH] [--config PKG.CONF] [--jobs N] [--min-points N]
+//
+// (--config: every pkg run reads it, e.g. to kill the fdatasync fallback.)
 //
 // It runs on a tmpfs in a mount namespace of its own (a user namespace too
 // when not root). Exit status 0 when every point is consistent, the points
@@ -45,6 +47,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string pkg_binary = PKG_TEST_BINARY;
+std::string pkg_config;  // --config for every pkg run ("": none)
 
 struct Run {
     int status = -1;  ///< exit status, or 128 + signal
@@ -84,6 +87,7 @@ Run run(const std::vector<std::string>& argv, const std::vector<std::string>& en
 Run pkg(const fs::path& root, std::vector<std::string> args, const std::vector<std::string>& env,
         const fs::path& scratch) {
     args.insert(args.begin(), {pkg_binary, "--root", root.string(), "-y"});
+    if (!pkg_config.empty()) args.insert(args.begin() + 1, {"--config", pkg_config});
     return run(args, env, scratch);
 }
 
@@ -272,10 +276,11 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--pkg" && i + 1 < argc) pkg_binary = fs::absolute(argv[++i]).string();
+        else if (a == "--config" && i + 1 < argc) pkg_config = fs::absolute(argv[++i]).string();
         else if (a == "--jobs" && i + 1 < argc) jobs = std::max(1, std::atoi(argv[++i]));
         else if (a == "--min-points" && i + 1 < argc) min_points = static_cast<std::size_t>(std::atol(argv[++i]));
         else {
-            std::fprintf(stderr, "usage: pkg-kill-harness [--pkg PATH] [--jobs N] [--min-points N]\n");
+            std::fprintf(stderr, "usage: pkg-kill-harness [--pkg PATH] [--config PKG.CONF] [--jobs N] [--min-points N]\n");
             return 2;
         }
     }
@@ -333,7 +338,7 @@ int main(int argc, char** argv) {
                 int step = static_cast<int>(i) + 1;
                 if (t.steps[i] == "commit") commits.push_back(step);
                 if (t.steps[i] == "rename" && commits.size() == 1) renames.push_back(step);
-                if (t.steps[i] == "syncfs" && commits.size() == 1 && !first_sync) first_sync = step;
+                if ((t.steps[i] == "syncfs" || t.steps[i] == "fsync") && commits.size() == 1 && !first_sync) first_sync = step;
             }
             if (commits.size() < 3 || !first_sync) throw std::runtime_error(t.name + ": not the steps of a transaction");
             std::vector<std::pair<std::string, int>> chosen = {
