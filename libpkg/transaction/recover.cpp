@@ -2,6 +2,7 @@
 // both directions share.
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -239,13 +240,14 @@ void Filesystems::sync_names(SyncPoint point) {
         ::close(fd);
     };
     std::set<std::string> dirs;
+    std::vector<std::string> files;
     for (const auto& e : journal_.entries) {
         const std::string& staged = e.temporary.empty() ? e.path : e.temporary;
         switch (point) {
             case SyncPoint::staged:
                 if ((e.action == "create" || e.action == "replace") && (e.type == "file" || e.type == "symlink" ||
                                                                           e.type == "hardlink")) {
-                    if (e.type == "file") sync_one(staged, false);
+                    if (e.type == "file") files.push_back(staged);
                     dirs.insert(parent(staged));
                 }
                 if (e.action == "replace" && !is_exchange(e)) dirs.insert(parent(e.aside));
@@ -267,6 +269,21 @@ void Filesystems::sync_names(SyncPoint point) {
                 break;
         }
     }
+    // Writeback of every file started first, as dpkg does, so that the first
+    // fdatasync's journal commit carries the others' allocations and the
+    // rest find little left to do (one by one, each waits for a commit of
+    // its own: measured 31x the floor for 5,000 files, against 8x).
+    for (const auto& file : files) {
+        int fd = -1;
+        try {
+            fd = door_.open_file(file);
+        } catch (const SystemError&) {
+            continue;  // the fdatasync below says what is wrong
+        }
+        ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        ::close(fd);
+    }
+    for (const auto& file : files) sync_one(file, false);
     for (const auto& dir : dirs) sync_one(dir, true);
     sync_one(db::kStateDir, true);
 }
