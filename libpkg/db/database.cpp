@@ -254,6 +254,49 @@ std::vector<InstalledFile> Database::files_of(const std::string& name) const {
     return out;
 }
 
+namespace {
+
+constexpr const char* kFileColumns =
+    "p.name, f.path, f.type, f.mode, f.uid, f.gid, f.size, f.sha256, f.target, f.config "
+    "FROM files f JOIN packages p ON f.package = p.id ";
+
+std::pair<std::string, InstalledFile> owned_file(const Statement& s) {
+    InstalledFile f;
+    f.path = s.text(1);
+    f.type = s.text(2);
+    f.mode = static_cast<unsigned>(s.integer(3));
+    f.uid = s.integer(4);
+    f.gid = s.integer(5);
+    f.size = static_cast<std::uint64_t>(s.integer(6));
+    f.sha256 = s.text(7);
+    f.target = s.text(8);
+    f.config = s.integer(9) != 0;
+    return {s.text(0), std::move(f)};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, InstalledFile>> Database::files_at(const std::vector<std::string>& paths) const {
+    std::string sql = std::string("SELECT ") + kFileColumns + "WHERE f.path = ?";
+    Statement s(impl_->db(), sql.c_str());
+    std::vector<std::pair<std::string, InstalledFile>> out;
+    for (const auto& path : paths) {
+        s.bind(1, path);
+        while (s.step()) out.push_back(owned_file(s));
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, InstalledFile>> Database::files_under(const std::string& dir) const {
+    // The range [dir/, dir0): '0' follows '/'.
+    std::string sql = std::string("SELECT ") + kFileColumns + "WHERE f.path > ? AND f.path < ?";
+    Statement s(impl_->db(), sql.c_str());
+    s.bind(1, dir + "/").bind(2, dir + "0");
+    std::vector<std::pair<std::string, InstalledFile>> out;
+    while (s.step()) out.push_back(owned_file(s));
+    return out;
+}
+
 std::vector<std::string> Database::owners_of(const std::string& path) const {
     Statement s(impl_->db(),
                 "SELECT p.name FROM files f JOIN packages p ON f.package = p.id WHERE f.path = ? ORDER BY p.name");

@@ -361,7 +361,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
                      const std::function<bool(const Plan&)>& confirm) {
     recover(door, database, events);
     DoorFacts facts(door);
-    InstalledState installed = InstalledState::from(database);
+    InstalledState installed = InstalledState::from(database, request.plan);
     Plan plan = make_plan(installed, facts, request.plan);
     if (!confirm(plan)) return plan;
 

@@ -1,6 +1,8 @@
 #include "pkg/transaction/plan.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <set>
 
 #include "pkg/error.hpp"
 #include "pkg/version.hpp"
@@ -37,6 +39,74 @@ InstalledState InstalledState::from(const db::Database& database) {
     InstalledState s;
     s.target = database.target();
     for (const auto& p : database.packages()) s.add(p, database.files_of(p.name));
+    return s;
+}
+
+namespace {
+
+// A root the removal selection never looks at.
+class NoRoot final : public RootFacts {
+public:
+    std::optional<DiskFacts> look(const std::string&) override { throw Error("no root to look at"); }
+    std::string digest(const std::string&) override { throw Error("no root to look at"); }
+    std::vector<std::string> list(const std::string&) override { throw Error("no root to look at"); }
+};
+
+}  // namespace
+
+InstalledState InstalledState::from(const db::Database& database, const PlanRequest& request) {
+    InstalledState s;
+    s.target = database.target();
+    for (auto& p : database.packages()) {
+        std::string name = p.name;
+        s.packages.emplace(std::move(name), std::move(p));
+    }
+    if (s.packages.empty()) return s;
+    // The packages that give way: upgraded, or removed (with what --cascade
+    // and autoremove add, decided from the packages alone).
+    std::set<std::string> leaving;
+    for (const auto& m : request.install) {
+        if (s.packages.count(m.name)) leaving.insert(m.name);
+    }
+    {
+        NoRoot none;
+        Plan scratch;
+        plan::Context c{s, none, request, scratch, {}, {}, {}, false, {}, {}};
+        plan::select_removals(c);
+        for (const auto& name : c.removals) {
+            if (s.packages.count(name)) leaving.insert(name);
+        }
+    }
+    // Every owner of every path they had or the transaction brings.
+    std::vector<std::string> paths;
+    for (const auto& name : leaving) {
+        for (const auto& f : database.files_of(name)) paths.push_back(f.path);
+    }
+    for (const auto& m : request.install) {
+        for (const auto& e : m.entries) paths.push_back(e.path);
+    }
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+    std::set<std::pair<std::string, std::string>> have;  // (path, owner)
+    auto take = [&](std::pair<std::string, db::InstalledFile>&& owned) {
+        if (have.insert({owned.second.path, owned.first}).second) {
+            std::string path = owned.second.path;
+            s.files[path].push_back(std::move(owned));
+        }
+    };
+    for (auto& owned : database.files_at(paths)) take(std::move(owned));
+    // Below a directory that may stop being one: all of it, for the plan's check.
+    for (const auto& m : request.install) {
+        for (const auto& e : m.entries) {
+            if (e.type == EntryType::dir) continue;
+            auto it = s.files.find(e.path);
+            if (it == s.files.end()) continue;
+            bool dir = std::any_of(it->second.begin(), it->second.end(),
+                                   [](const auto& owned) { return owned.second.type == "dir"; });
+            if (!dir) continue;
+            for (auto& owned : database.files_under(e.path)) take(std::move(owned));
+        }
+    }
     return s;
 }
 

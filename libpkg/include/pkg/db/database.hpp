@@ -130,6 +130,11 @@ public:
 
     /// The packages that own `path` (several for a shared directory).
     std::vector<std::string> owners_of(const std::string& path) const;
+    /// What every owner installed at each of `paths` (one prepared lookup
+    /// for all): (owner, file) pairs, by path.
+    std::vector<std::pair<std::string, InstalledFile>> files_at(const std::vector<std::string>& paths) const;
+    /// What is installed below the directory `dir` (not `dir` itself), with its owners.
+    std::vector<std::pair<std::string, InstalledFile>> files_under(const std::string& dir) const;
     /// The installed packages that depend on `name` or on a name it provides.
     std::vector<std::string> dependents_of(const std::string& name) const;
 

@@ -38,6 +38,8 @@ public:
     virtual std::vector<std::string> list(const std::string& dir) = 0;
 };
 
+struct PlanRequest;
+
 /// The installed state a plan starts from.
 struct PKG_API InstalledState {
     std::map<std::string, db::InstalledPackage> packages;
@@ -45,7 +47,14 @@ struct PKG_API InstalledState {
     std::map<std::string, std::vector<std::pair<std::string, db::InstalledFile>>> files;
     std::optional<std::string> target;
 
+    /// Everything installed (tests, and the whole-root checks).
     static InstalledState from(const db::Database& database);
+    /// What a plan of `request` reads: every package, and the files of the
+    /// packages that leave, every owner of each path they had or the
+    /// transaction brings, and all that is below a directory the
+    /// transaction may turn into a file. A transaction reads no more of a
+    /// root of a million files than it touches.
+    static InstalledState from(const db::Database& database, const PlanRequest& request);
     void add(const db::InstalledPackage& package, const std::vector<db::InstalledFile>& files);
 };
 
