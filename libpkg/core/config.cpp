@@ -17,7 +17,7 @@ namespace pkg {
 namespace fs = std::filesystem;
 namespace {
 
-enum class Type { path, paths, words, count, color, sync };
+enum class Type { path, optional_path, paths, words, count, seconds, bytes, color, sync };
 
 // One known key: its type, its built-in default, and where it lands in Config.
 struct Key {
@@ -37,7 +37,27 @@ const Key kKeys[] = {
     {"assume-installed", Type::words, ""},
     {"color", Type::color, "auto"},
     {"sync", Type::sync, "syncfs"},
+    {"mirrors", Type::words, ""},
+    {"fetch-connect-timeout", Type::seconds, "10"},
+    {"fetch-low-speed-time", Type::seconds, "15"},
+    {"fetch-low-speed-limit", Type::bytes, "1000"},
+    {"fetch-retries", Type::count, "2"},
+    {"fetch-backoff", Type::seconds, "1"},
+    {"fetch-deadline", Type::seconds, "120"},
+    {"fetch-max-size", Type::bytes, "4G"},
+    {"debian-sources", Type::optional_path, ""},
 };
+
+// "1000", "64K", "4G": a size in bytes.
+std::optional<std::uint64_t> parse_bytes(const std::string& text) {
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    std::string_view rest(end, text.data() + text.size() - end);
+    unsigned shift = rest == "" ? 0 : rest == "K" ? 10 : rest == "M" ? 20 : rest == "G" ? 30 : rest == "T" ? 40 : 99;
+    if (shift == 99 || (shift > 0 && value > (UINT64_MAX >> shift))) return std::nullopt;
+    return value << shift;
+}
 
 const Key* find_key(std::string_view name) {
     for (const Key& key : kKeys) {
@@ -88,18 +108,23 @@ Setting make_setting(const Key& key, std::vector<std::string> words, const fs::p
     switch (key.type) {
         case Type::path:
         case Type::count:
+        case Type::seconds:
+        case Type::bytes:
         case Type::color:
         case Type::sync:
             if (words.size() != 1) {
                 fail(fmt::format("'{}' takes exactly one value, got {}", key.name, words.size()));
             }
             break;
+        case Type::optional_path:
+            if (words.size() > 1) fail(fmt::format("'{}' takes one path, got {}", key.name, words.size()));
+            break;
         case Type::paths:
             if (words.empty()) fail(fmt::format("'{}' needs at least one directory", key.name));
             break;
         case Type::words: break;
     }
-    if (key.type == Type::path || key.type == Type::paths) {
+    if (key.type == Type::path || key.type == Type::paths || key.type == Type::optional_path) {
         for (auto& w : words) w = (base / w).lexically_normal().string();
     }
     if (key.type == Type::count) {
@@ -110,6 +135,18 @@ Setting make_setting(const Key& key, std::vector<std::string> words, const fs::p
             fail(fmt::format("'{}' must be a number from 0 to 4096 (0: one per CPU), got '{}'",
                              key.name, w));
         }
+    }
+    if (key.type == Type::seconds) {
+        unsigned value = 0;
+        const std::string& w = words[0];
+        auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), value);
+        if (ec != std::errc() || end != w.data() + w.size() || value > 86400) {
+            fail(fmt::format("'{}' must be a number of seconds from 0 to 86400, got '{}'", key.name, w));
+        }
+    }
+    if (key.type == Type::bytes && !parse_bytes(words[0])) {
+        fail(fmt::format("'{}' must be a size in bytes, optionally with K, M, G or T, got '{}'", key.name,
+                         words[0]));
     }
     if (key.type == Type::color && words[0] != "auto" && words[0] != "always" &&
         words[0] != "never") {
@@ -242,6 +279,18 @@ Config load_config(const ConfigSources& sources) {
                    : color == "never" ? ColorMode::never
                                       : ColorMode::automatic;
     config.sync_fdatasync = s["sync"].words[0] == "fdatasync";
+    config.mirrors = s["mirrors"].words;
+    auto seconds = [&](const char* key) { return static_cast<unsigned>(std::stoul(s[key].words[0])); };
+    config.fetch.connect_timeout = seconds("fetch-connect-timeout");
+    config.fetch.low_speed_time = seconds("fetch-low-speed-time");
+    config.fetch.low_speed_limit = *parse_bytes(s["fetch-low-speed-limit"].words[0]);
+    config.fetch.retries = seconds("fetch-retries");
+    config.fetch.backoff = seconds("fetch-backoff");
+    config.fetch.deadline = seconds("fetch-deadline");
+    config.fetch.max_size = *parse_bytes(s["fetch-max-size"].words[0]);
+    if (!s["debian-sources"].words.empty()) config.debian_sources = s["debian-sources"].words[0];
+    config.fetch_setting["fetch-low-speed-limit"] = s["fetch-low-speed-limit"].words[0];
+    config.fetch_setting["fetch-max-size"] = s["fetch-max-size"].words[0];
     config.providers = layers.providers;
     for (auto& [name, setting] : s) config.origin[name] = setting.origin;
     for (auto& [name, origin] : layers.provider_origin) config.origin[name] = origin;
@@ -298,6 +347,18 @@ std::string config_value(const Config& config, const std::string& key) {
                                                   : "auto";
     }
     if (key == "sync") return config.sync_fdatasync ? "fdatasync" : "syncfs";
+    if (key == "mirrors") return join(config.mirrors);
+    if (key == "fetch-connect-timeout") return std::to_string(config.fetch.connect_timeout);
+    if (key == "fetch-low-speed-time") return std::to_string(config.fetch.low_speed_time);
+    if (key == "fetch-retries") return std::to_string(config.fetch.retries);
+    if (key == "fetch-backoff") return std::to_string(config.fetch.backoff);
+    if (key == "fetch-deadline") return std::to_string(config.fetch.deadline);
+    if (key == "fetch-low-speed-limit" || key == "fetch-max-size") {
+        auto it = config.fetch_setting.find(key);
+        if (it != config.fetch_setting.end()) return it->second;
+        return std::to_string(key == "fetch-max-size" ? config.fetch.max_size : config.fetch.low_speed_limit);
+    }
+    if (key == "debian-sources") return config.debian_sources ? config.debian_sources->string() : "";
     if (key.starts_with("provider.")) {
         auto it = config.providers.find(key.substr(9));
         if (it != config.providers.end()) return it->second;

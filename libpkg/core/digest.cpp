@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "digest_abi.h"
+#include "digest_abi.hpp"
 #include "pkg/error.hpp"
 #include "pkg/file_read.hpp"
 #include "pkg/module.hpp"
@@ -13,18 +13,20 @@
 namespace pkg {
 namespace {
 
-const pkg_digest_module& module() {
-    static const pkg_digest_module* loaded = [] {
+const digestmod::Module& module() {
+    static const digestmod::Module* loaded = [] {
         auto entry = reinterpret_cast<pkg_digest_module_entry>(
-            module_symbol("digest", "pkg_digest_module_v1"));
-        const pkg_digest_module* m = entry();
-        if (m->abi != PKG_DIGEST_ABI) {
-            throw Error("digest module speaks interface {}, libpkg {}", m->abi, PKG_DIGEST_ABI);
+            module_symbol("digest", "pkg_digest_module_v2"));
+        const digestmod::Module* m = entry();
+        if (m->abi != digestmod::kAbi) {
+            throw Error("digest module speaks interface {}, libpkg {}", m->abi, digestmod::kAbi);
         }
         return m;
     }();
     return *loaded;
 }
+
+digestmod::Context& context(void* opaque) { return *static_cast<digestmod::Context*>(opaque); }
 
 }  // namespace
 
@@ -43,33 +45,26 @@ std::size_t digest_hex_length(DigestAlgorithm algorithm) {
 }
 
 Hasher::Hasher(DigestAlgorithm algorithm) : algorithm_(algorithm) {
-    context_ = module().create(algorithm == DigestAlgorithm::sha512 ? 1 : 0);
-    if (!context_) throw Error("cannot start a {} hash", digest_name(algorithm));
+    context_ = module().create(algorithm == DigestAlgorithm::sha512 ? 1 : 0).release();
 }
 
-Hasher::~Hasher() { module().destroy(context_); }
+Hasher::~Hasher() { delete &context(context_); }
 
 void Hasher::update(const void* data, std::size_t size) {
     if (finished_) throw Error("{} hash updated after it was finished", digest_name(algorithm_));
-    if (module().update(context_, data, size) != 1) {
-        throw Error("{} hash failed", digest_name(algorithm_));
-    }
+    context(context_).update(data, size);
 }
 
 std::string Hasher::finish() {
     if (finished_) throw Error("{} hash finished twice", digest_name(algorithm_));
     finished_ = true;
-    unsigned char raw[PKG_DIGEST_MAX];
-    unsigned size = 0;
-    if (module().finish(context_, raw, &size) != 1) {
-        throw Error("{} hash failed", digest_name(algorithm_));
-    }
+    std::string raw = context(context_).finish();
     static const char hex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(size * 2);
-    for (unsigned i = 0; i < size; ++i) {
-        out += hex[raw[i] >> 4];
-        out += hex[raw[i] & 15];
+    out.reserve(raw.size() * 2);
+    for (unsigned char c : raw) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
     return out;
 }

@@ -1,5 +1,7 @@
 #include "pkg/events.hpp"
 
+#include <chrono>
+
 namespace pkg {
 
 const char* level_name(Level level) {
@@ -55,6 +57,39 @@ void EventSink::change(const Change& event) {
     message({level, describe_change(event)});
 }
 
+const char* fetch_kind_name(FetchEvent::Kind kind) {
+    switch (kind) {
+        case FetchEvent::Kind::started: return "started";
+        case FetchEvent::Kind::retried: return "retried";
+        case FetchEvent::Kind::failed_over: return "failed-over";
+        case FetchEvent::Kind::verified: return "verified";
+        case FetchEvent::Kind::failed: return "failed";
+    }
+    return "started";
+}
+
+std::string describe_fetch(const FetchEvent& e) {
+    switch (e.kind) {
+        case FetchEvent::Kind::started:
+            return e.attempt > 1 ? "fetching " + e.file + " from " + e.url + " (attempt " + std::to_string(e.attempt) + ")"
+                                 : "fetching " + e.file + " from " + e.url;
+        case FetchEvent::Kind::retried: return e.file + ": " + e.url + ": " + e.reason + "; trying again";
+        case FetchEvent::Kind::failed_over: return e.file + ": " + e.url + ": " + e.reason;
+        case FetchEvent::Kind::verified:
+            return e.url.empty() ? e.file + ": verified in the cache" : e.file + ": verified (" + e.url + ")";
+        case FetchEvent::Kind::failed: return e.file + ": " + e.reason;
+    }
+    return e.file;
+}
+
+void EventSink::fetch(const FetchEvent& event) {
+    Level level = event.kind == FetchEvent::Kind::failed_over || event.kind == FetchEvent::Kind::retried ||
+                          event.kind == FetchEvent::Kind::failed
+                      ? Level::warning
+                      : Level::debug;
+    message({level, describe_fetch(event)});
+}
+
 std::uint64_t EventSink::new_task_id() {
     static std::atomic<std::uint64_t> next{1};
     return next.fetch_add(1, std::memory_order_relaxed);
@@ -83,6 +118,13 @@ ProgressTask::~ProgressTask() {
 void ProgressTask::advance(std::uint64_t amount) {
     if (state_.finished) return;  // the last event of a task is its finished one
     state_.done += amount;
+    if (interval_ns_ > 0) {
+        std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+        if (now - last_sent_ns_ < interval_ns_ && state_.done != state_.total) return;
+        last_sent_ns_ = now;
+    }
     send(false);
 }
 
@@ -92,8 +134,20 @@ void ProgressTask::set_total(std::uint64_t total) {
     send(false);
 }
 
+void ProgressTask::set_done(std::uint64_t done) {
+    if (state_.finished || state_.done == done) return;
+    state_.done = done;
+    send(false);
+}
+
 void ProgressTask::finish() {
     if (state_.finished) return;
+    send(true);
+}
+
+void ProgressTask::fail() {
+    if (state_.finished) return;
+    state_.failed = true;
     send(true);
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 
 // The interface between libpkg and its `archive` module (libarchive): a thin
-// tar+zstd reader and writer. Every rule of pkg-package(5) is checked by
-// libpkg itself; the module only moves headers and bytes. The module links
-// libpkg and throws pkg::Error.
+// tar+zstd reader and writer, and a reader of source archives (tar, however
+// compressed, and zip). Every rule of pkg-package(5) and of unpacking
+// (port(5), unpack) is checked by libpkg itself; the module only moves
+// headers and bytes. The module links libpkg and throws pkg::Error.
 
 #include <cstdint>
 #include <memory>
@@ -11,7 +12,7 @@
 
 namespace pkg::archive {
 
-inline constexpr unsigned kAbi = 2;
+inline constexpr unsigned kAbi = 3;
 
 struct Header {
     std::string name;
@@ -66,6 +67,15 @@ struct Module {
     /// Reads from `fd`, which the caller opened and closes after the reader is gone.
     std::unique_ptr<Reader> (*open_fd)(int fd, const std::string& name);
     std::unique_ptr<Reader> (*open_memory)(const void* data, std::size_t size, const std::string& name);
+    /// Reads a source archive from `fd` (a regular file the caller opened
+    /// and closes after the reader is gone): tar (GNU, pax, ustar, v7)
+    /// compressed with gzip, bzip2, xz, zstd or lzip, or not at all, or zip.
+    /// Headers carry name, type, mode, size and link; nothing is refused for
+    /// what it carries (`forbidden` stays empty). Without set_budget() the
+    /// tar stream is unbounded; a zip has no tar stream, so it has no tap
+    /// and its budget bounds the data read() gives (its structure is bounded
+    /// by the file's size).
+    std::unique_ptr<Reader> (*open_source)(int fd, const std::string& name);
 };
 
 }  // namespace pkg::archive

@@ -1,17 +1,23 @@
-// The archive module: tar (pax) + zstd through libarchive.
+// The archive module: tar (pax) + zstd through libarchive, and the source
+// archives ports unpack (tar however compressed, zip).
 //
-// Reading runs two libarchive readers in a row: the first only undoes zstd
-// (format "raw"), the second only parses tar from what the first gives, so
-// that pkg counts every uncompressed byte and stops a small package that
-// would expand into more than its manifest accounts for (a sparse map, a
-// lying header) before libarchive allocates for it.
+// Reading tar runs two libarchive readers in a row: the first only undoes
+// the compression (format "raw"), the second only parses tar from what the
+// first gives, so that pkg counts every uncompressed byte and stops a small
+// package that would expand into more than its manifest accounts for (a
+// sparse map, a lying header) before libarchive allocates for it. A source
+// tarball is read the same way, with more compressions; a zip is read from
+// the file itself (its directory is at its end).
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "archive_abi.hpp"
@@ -106,27 +112,80 @@ private:
     std::uint64_t left_ = 0;
 };
 
+// A header as libpkg sees it; what a package may not carry is the package
+// reader's to add.
+void fill_header(struct archive_entry* e, Header& h) {
+    const char* name = archive_entry_pathname(e);
+    h.name = name ? name : "";
+    h.mode = archive_entry_perm(e) & 07777;
+    h.size = archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(archive_entry_size(e)) : 0;
+    h.uid = archive_entry_uid(e);
+    h.gid = archive_entry_gid(e);
+    h.mtime = archive_entry_mtime(e);
+    h.link.clear();
+    h.forbidden.clear();
+    if (const char* hard = archive_entry_hardlink(e)) {
+        h.type = 'h';
+        h.link = hard;
+        return;
+    }
+    switch (archive_entry_filetype(e)) {
+        case AE_IFREG: h.type = 'f'; break;
+        case AE_IFDIR: h.type = 'd'; break;
+        case AE_IFLNK: {
+            h.type = 'l';
+            const char* target = archive_entry_symlink(e);
+            h.link = target ? target : "";
+            break;
+        }
+        default: h.type = 'o';
+    }
+}
+
+// A source's names are bytes. libarchive warns when a UTF-8 name of a pax
+// header or a zip cannot be shown in the C locale pkg runs in, and then
+// gives the bytes as they are: that warning alone is no reason to refuse.
+bool only_a_charset_warning(int rc, struct archive* a) {
+    const char* s = archive_error_string(a);
+    return rc == ARCHIVE_WARN && s && std::strstr(s, "be converted from");
+}
+
+// Sources are tarballs of any compression; packages are zstd alone.
+enum class Flavor { package, source };
+
 class LibarchiveReader final : public Reader {
 public:
-    explicit LibarchiveReader(std::string name) : name_(std::move(name)) {
-        zstd_ = archive_read_new();
+    LibarchiveReader(std::string name, Flavor flavor) : name_(std::move(name)), flavor_(flavor) {
+        stream_ = archive_read_new();
         tar_ = archive_read_new();
-        if (!zstd_ || !tar_) throw Error("out of memory");
-        archive_read_support_filter_zstd(zstd_);
-        archive_read_support_format_raw(zstd_);
+        if (!stream_ || !tar_) throw Error("out of memory");
+        int zstd = archive_read_support_filter_zstd(stream_);
+        if (flavor == Flavor::source) {
+            // Built in, or refused: libarchive would otherwise run an
+            // external program (gzip -d) for a compression it lacks.
+            if (zstd != ARCHIVE_OK || archive_read_support_filter_gzip(stream_) != ARCHIVE_OK ||
+                archive_read_support_filter_bzip2(stream_) != ARCHIVE_OK ||
+                archive_read_support_filter_xz(stream_) != ARCHIVE_OK ||
+                archive_read_support_filter_lzip(stream_) != ARCHIVE_OK) {
+                throw Error("libarchive lacks a decompressor sources need: {}", why(stream_));
+            }
+            budget_ = std::numeric_limits<std::uint64_t>::max();  // until libpkg sets one
+            over_budget_ = "more uncompressed data than the limits allow";
+        }
+        archive_read_support_format_raw(stream_);
         archive_read_support_format_tar(tar_);
     }
     ~LibarchiveReader() override {
         archive_read_free(tar_);
-        archive_read_free(zstd_);
+        archive_read_free(stream_);
     }
 
     void open_fd(int fd) {
-        if (archive_read_open_fd(zstd_, fd, 1 << 17) != ARCHIVE_OK) fail(zstd_);
+        if (archive_read_open_fd(stream_, fd, 1 << 17) != ARCHIVE_OK) fail(stream_);
         open_tar();
     }
     void open_memory(const void* data, size_t size) {
-        if (archive_read_open_memory(zstd_, data, size) != ARCHIVE_OK) fail(zstd_);
+        if (archive_read_open_memory(stream_, data, size) != ARCHIVE_OK) fail(stream_);
         open_tar();
     }
 
@@ -138,32 +197,10 @@ public:
         struct archive_entry* e = nullptr;
         int rc = archive_read_next_header(tar_, &e);
         if (rc == ARCHIVE_EOF) return false;
-        if (rc != ARCHIVE_OK) fail(tar_);  // warnings too: a package is read strictly
-        const char* name = archive_entry_pathname(e);
-        h.name = name ? name : "";
-        h.mode = archive_entry_perm(e) & 07777;
-        h.size = archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(archive_entry_size(e)) : 0;
-        h.uid = archive_entry_uid(e);
-        h.gid = archive_entry_gid(e);
-        h.mtime = archive_entry_mtime(e);
-        h.link.clear();
-        h.forbidden = forbidden(e);
-        if (const char* hard = archive_entry_hardlink(e)) {
-            h.type = 'h';
-            h.link = hard;
-        } else {
-            switch (archive_entry_filetype(e)) {
-                case AE_IFREG: h.type = 'f'; break;
-                case AE_IFDIR: h.type = 'd'; break;
-                case AE_IFLNK: {
-                    h.type = 'l';
-                    const char* target = archive_entry_symlink(e);
-                    h.link = target ? target : "";
-                    break;
-                }
-                default: h.type = 'o';
-            }
-        }
+        // Warnings too: a package is read strictly, a source all but for the charset.
+        if (rc != ARCHIVE_OK && !(flavor_ == Flavor::source && only_a_charset_warning(rc, tar_))) fail(tar_);
+        fill_header(e, h);
+        if (flavor_ == Flavor::package) h.forbidden = forbidden(e);
         return true;
     }
 
@@ -174,8 +211,8 @@ public:
     }
 
     bool is_package_format(std::string& what) const override {
-        if (archive_filter_count(zstd_) != 2 || archive_filter_code(zstd_, 0) != ARCHIVE_FILTER_ZSTD) {
-            what = fmt::format("not compressed with zstd alone (compression: {})", archive_filter_name(zstd_, 0));
+        if (archive_filter_count(stream_) != 2 || archive_filter_code(stream_, 0) != ARCHIVE_FILTER_ZSTD) {
+            what = fmt::format("not compressed with zstd alone (compression: {})", archive_filter_name(stream_, 0));
             return false;
         }
         int format = archive_format(tar_);
@@ -199,14 +236,14 @@ public:
             if (consumed_ >= budget_) {
                 // At the budget: one more byte, if there is one, is too many.
                 char byte;
-                la_ssize_t extra = archive_read_data(zstd_, &byte, 1);
-                if (extra < 0) fail(zstd_);
+                la_ssize_t extra = archive_read_data(stream_, &byte, 1);
+                if (extra < 0) fail(stream_);
                 if (extra == 0) return;
-                throw Error("more uncompressed data than the manifest accounts for");
+                throw Error("{}", over_budget_);
             }
             auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), budget_ - consumed_));
-            la_ssize_t n = archive_read_data(zstd_, buffer_.data(), want);
-            if (n < 0) fail(zstd_);
+            la_ssize_t n = archive_read_data(stream_, buffer_.data(), want);
+            if (n < 0) fail(stream_);
             if (n == 0) return;
             account(static_cast<std::size_t>(n));
         }
@@ -236,22 +273,22 @@ private:
     // and every byte must pass the tap, which is set after this returns.
     void open_tar() {
         struct archive_entry* e = nullptr;
-        if (archive_read_next_header(zstd_, &e) != ARCHIVE_OK) fail(zstd_);
+        if (archive_read_next_header(stream_, &e) != ARCHIVE_OK) fail(stream_);
     }
 
-    // Feeds the tar reader from the zstd reader, counting every byte.
+    // Feeds the tar reader from the decompressing reader, counting every byte.
     static la_ssize_t pump(struct archive* tar, void* self, const void** buffer) {
         auto* r = static_cast<LibarchiveReader*>(self);
         // Never past the budget, not even to read ahead: the tar reader sees
         // an error only when it needs a byte the manifest does not account for.
         if (r->consumed_ >= r->budget_) {
-            archive_set_error(tar, EIO, "more uncompressed data than the manifest accounts for");
+            archive_set_error(tar, EIO, "%s", r->over_budget_);
             return -1;
         }
         auto want = static_cast<std::size_t>(std::min<std::uint64_t>(r->buffer_.size(), r->budget_ - r->consumed_));
-        la_ssize_t n = archive_read_data(r->zstd_, r->buffer_.data(), want);
+        la_ssize_t n = archive_read_data(r->stream_, r->buffer_.data(), want);
         if (n < 0) {
-            archive_set_error(tar, EIO, "%s", archive_error_string(r->zstd_));
+            archive_set_error(tar, EIO, "%s", why(r->stream_).c_str());
             return -1;
         }
         try {
@@ -267,19 +304,23 @@ private:
     // Counts bytes against the budget and hands them to the tap.
     void account(std::size_t n) {
         consumed_ += n;
-        if (consumed_ > budget_) throw Error("more uncompressed data than the manifest accounts for");
+        if (consumed_ > budget_) throw Error("{}", over_budget_);
         if (tap_) tap_(tap_context_, buffer_.data(), n);
     }
 
-    // The caller names the package and the member.
-    [[noreturn]] void fail(struct archive* a) const { throw Error("corrupt or truncated package: {}", why(a)); }
+    // The caller names the package or archive, and the member.
+    [[noreturn]] void fail(struct archive* a) const {
+        throw Error("corrupt or truncated {}: {}", flavor_ == Flavor::package ? "package" : "archive", why(a));
+    }
 
     std::string name_;
-    struct archive* zstd_ = nullptr;
+    Flavor flavor_;
+    struct archive* stream_ = nullptr;
     struct archive* tar_ = nullptr;
     std::vector<char> buffer_ = std::vector<char>(1 << 16);
     std::uint64_t consumed_ = 0;
     std::uint64_t budget_ = 80ull << 20;  // the manifest's cap and its header, until set_budget
+    const char* over_budget_ = "more uncompressed data than the manifest accounts for";
     bool tar_open_ = false;
     void (*tap_)(void*, const char*, std::size_t) = nullptr;
     void* tap_context_ = nullptr;
@@ -290,18 +331,80 @@ std::unique_ptr<Writer> open_writer(int fd, const std::string& name) {
 }
 
 std::unique_ptr<Reader> open_fd(int fd, const std::string& name) {
-    auto r = std::make_unique<LibarchiveReader>(name);
+    auto r = std::make_unique<LibarchiveReader>(name, Flavor::package);
     r->open_fd(fd);
     return r;
 }
 
 std::unique_ptr<Reader> open_memory(const void* data, size_t size, const std::string& name) {
-    auto r = std::make_unique<LibarchiveReader>(name);
+    auto r = std::make_unique<LibarchiveReader>(name, Flavor::package);
     r->open_memory(data, size);
     return r;
 }
 
-const Module kModule = {kAbi, open_writer, open_fd, open_memory};
+// A zip keeps its directory at its end, so it is read from the file with
+// seeks; each member's compression is its own, and libarchive checks each
+// member's CRC as its data is read to the end.
+class ZipReader final : public Reader {
+public:
+    explicit ZipReader(int fd) : a_(archive_read_new()) {
+        if (!a_) throw Error("out of memory");
+        archive_read_support_format_zip_seekable(a_);
+        if (archive_read_open_fd(a_, fd, 1 << 17) != ARCHIVE_OK) fail();
+    }
+    ~ZipReader() override { archive_read_free(a_); }
+
+    bool next(Header& h) override {
+        struct archive_entry* e = nullptr;
+        int rc = archive_read_next_header(a_, &e);
+        if (rc == ARCHIVE_EOF) return false;
+        if (rc != ARCHIVE_OK && !only_a_charset_warning(rc, a_)) fail();
+        fill_header(e, h);
+        return true;
+    }
+
+    size_t read(void* buffer, size_t size) override {
+        la_ssize_t n = archive_read_data(a_, buffer, size);
+        if (n < 0) fail();
+        consumed_ += static_cast<std::uint64_t>(n);
+        if (consumed_ > budget_) throw Error("more data than the budget allows");
+        return static_cast<size_t>(n);
+    }
+
+    bool is_package_format(std::string& what) const override {
+        what = "a zip archive";
+        return false;
+    }
+    void set_budget(std::uint64_t bytes) override { budget_ = consumed_ + bytes; }
+    void set_tap(void (*)(void*, const char*, std::size_t), void*) override {
+        throw Error("a zip archive has no tar stream to tap");
+    }
+    void drain() override {}
+
+private:
+    [[noreturn]] void fail() const { throw Error("corrupt or truncated archive: {}", why(a_)); }
+
+    struct archive* a_;
+    std::uint64_t consumed_ = 0;
+    std::uint64_t budget_ = std::numeric_limits<std::uint64_t>::max();
+};
+
+std::unique_ptr<Reader> open_source(int fd, const std::string& name) {
+    // A zip by its first bytes (a member, or the end of an empty one): it
+    // is never compressed as a whole.
+    unsigned char magic[4] = {};
+    ssize_t n = ::pread(fd, magic, sizeof magic, 0);
+    if (n < 0) throw Error("cannot read {}: {}", name, std::strerror(errno));
+    if (n == 4 && magic[0] == 'P' && magic[1] == 'K' &&
+        ((magic[2] == 3 && magic[3] == 4) || (magic[2] == 5 && magic[3] == 6))) {
+        return std::make_unique<ZipReader>(fd);
+    }
+    auto r = std::make_unique<LibarchiveReader>(name, Flavor::source);
+    r->open_fd(fd);
+    return r;
+}
+
+const Module kModule = {kAbi, open_writer, open_fd, open_memory, open_source};
 
 }  // namespace
 }  // namespace pkg::archive

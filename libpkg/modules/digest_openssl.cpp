@@ -1,36 +1,47 @@
-// The digest module: sha256 and sha512 from OpenSSL's libcrypto.
+// The digest module: sha256 and sha512 through OpenSSL's EVP interface.
 
 #include <openssl/evp.h>
 
-#include "digest_abi.h"
+#include "digest_abi.hpp"
+#include "pkg/error.hpp"
 
+namespace pkg::digestmod {
 namespace {
 
-void* create(int algorithm) {
-    const EVP_MD* md = algorithm == 1 ? EVP_sha512() : EVP_sha256();
-    EVP_MD_CTX* context = EVP_MD_CTX_new();
-    if (!context) return nullptr;
-    if (EVP_DigestInit_ex(context, md, nullptr) != 1) {
-        EVP_MD_CTX_free(context);
-        return nullptr;
+class EvpContext final : public Context {
+public:
+    explicit EvpContext(int algorithm) : context_(EVP_MD_CTX_new()) {
+        if (!context_) throw Error("cannot start a hash: out of memory");
+        const EVP_MD* md = algorithm == 1 ? EVP_sha512() : EVP_sha256();
+        if (EVP_DigestInit_ex(context_, md, nullptr) != 1) {
+            EVP_MD_CTX_free(context_);
+            throw Error("cannot start a hash: libcrypto refused");
+        }
     }
-    return context;
-}
+    ~EvpContext() override { EVP_MD_CTX_free(context_); }
 
-int update(void* context, const void* data, size_t size) {
-    return EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context), data, size);
-}
+    void update(const void* data, std::size_t size) override {
+        if (EVP_DigestUpdate(context_, data, size) != 1) throw Error("hash failed in libcrypto");
+    }
 
-int finish(void* context, unsigned char* out, unsigned* size) {
-    return EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context), out, size);
-}
+    std::string finish() override {
+        unsigned char raw[EVP_MAX_MD_SIZE];
+        unsigned size = 0;
+        if (EVP_DigestFinal_ex(context_, raw, &size) != 1) throw Error("hash failed in libcrypto");
+        return std::string(reinterpret_cast<const char*>(raw), size);
+    }
 
-void destroy(void* context) { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context)); }
+private:
+    EVP_MD_CTX* context_;
+};
 
-const pkg_digest_module kModule = {PKG_DIGEST_ABI, create, update, finish, destroy};
+std::unique_ptr<Context> create(int algorithm) { return std::make_unique<EvpContext>(algorithm); }
+
+const Module kModule = {kAbi, create};
 
 }  // namespace
+}  // namespace pkg::digestmod
 
-extern "C" __attribute__((visibility("default"))) const pkg_digest_module* pkg_digest_module_v1() {
-    return &kModule;
+extern "C" __attribute__((visibility("default"))) const pkg::digestmod::Module* pkg_digest_module_v2() {
+    return &pkg::digestmod::kModule;
 }

@@ -25,13 +25,17 @@ std::optional<std::string> check_url_template(const std::string& url) {
     size_t scheme_end = url.find("://");
     if (scheme_end == std::string::npos) return fmt::format("'{}' is not a URL (no scheme)", url);
     std::string scheme = url.substr(0, scheme_end);
-    if (scheme != "https" && scheme != "http" && scheme != "ftp") {
-        return fmt::format("unsupported URL scheme '{}' in '{}' (https, http or ftp)", scheme, url);
+    if (scheme != "https" && scheme != "http" && scheme != "ftp" && scheme != "file") {
+        return fmt::format("unsupported URL scheme '{}' in '{}' (https, http, ftp or file)", scheme, url);
     }
     size_t host_end = url.find('/', scheme_end + 3);
     std::string host = url.substr(scheme_end + 3, host_end == std::string::npos ? std::string::npos
                                                                                : host_end - scheme_end - 3);
-    if (host.empty()) return fmt::format("URL '{}' has no host", url);
+    // file:///path names no host (a local mirror, a test); the others must.
+    if (scheme == "file" && (host_end == std::string::npos || url.size() == host_end + 1)) {
+        return fmt::format("URL '{}' names no file", url);
+    }
+    if (host.empty() && scheme != "file") return fmt::format("URL '{}' has no host", url);
     for (char c : url) {
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
             return fmt::format("URL '{}' contains a space or control character", url);

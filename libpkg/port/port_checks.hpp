@@ -10,7 +10,7 @@
 namespace pkg {
 
 /// A URL with optional {name}/{version}/{major}/{minor}/{patch} templates:
-/// https, http or ftp, a host, no spaces or control characters.
+/// https, http, ftp (with a host) or file, no spaces or control characters.
 std::optional<std::string> check_url_template(const std::string& url);
 /// Only known {placeholders}, balanced braces.
 std::optional<std::string> check_template(const std::string& text);

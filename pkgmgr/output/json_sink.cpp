@@ -23,7 +23,7 @@ void JsonSink::progress(const pkg::Progress& event) {
     nlohmann::ordered_json j = {{"event", "progress"},   {"task", event.task},
                                 {"label", event.label},  {"unit", event.unit},
                                 {"done", event.done},    {"total", event.total},
-                                {"finished", event.finished}};
+                                {"finished", event.finished}, {"failed", event.failed}};
     write_line(dump_line(j));
 }
 
@@ -46,6 +46,21 @@ void JsonSink::change(const pkg::Change& event) {
                                 {"to", or_null(event.to)},
                                 {"path", event.path.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json("/" + event.path)},
                                 {"text", or_null(event.text)}};
+    write_line(dump_line(j));
+}
+
+void JsonSink::fetch(const pkg::FetchEvent& event) {
+    if (verbosity_ < 0 && event.kind != pkg::FetchEvent::Kind::failed) return;
+    auto or_null = [](const std::string& text) {
+        return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+    };
+    nlohmann::ordered_json j = {{"event", "fetch"},
+                                {"kind", pkg::fetch_kind_name(event.kind)},
+                                {"file", event.file},
+                                {"url", or_null(event.url)},
+                                {"reason", or_null(event.reason)},
+                                {"attempt", event.attempt},
+                                {"bytes", event.bytes}};
     write_line(dump_line(j));
 }
 

@@ -21,6 +21,7 @@ public:
     void message(const pkg::Message& event) override;
     bool ask(const pkg::Question& question) override;
     void change(const pkg::Change& event) override;
+    void fetch(const pkg::FetchEvent& event) override;
 
 private:
     void write_line(const std::string& line);

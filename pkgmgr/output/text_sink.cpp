@@ -102,12 +102,12 @@ void TextSink::progress(const pkg::Progress& event) {
     if (!style_.terminal) {
         if (!event.finished) return;
         std::string amount = format_amount(event.done, event.unit);
-        err_ << terminal_text(event.label) << ": " << amount << '\n';
+        err_ << terminal_text(event.label) << ": " << (event.failed ? "failed after " : "") << amount << '\n';
         err_.flush();
         return;
     }
     if (finished_.count(event.task)) return;
-    std::string bar = render_bar(event, style_.width - 1);
+    std::string bar = event.failed ? terminal_text(event.label) + ": failed" : render_bar(event, style_.width - 1);
     if (event.finished) {
         finished_.insert(event.task);
         clear_bars();

@@ -27,6 +27,15 @@ TEST(ConfigCommand, ShowsEveryKeyWithOrigins) {
                            "assume-installed =   # default\n"
                            "color = auto  # default\n"
                            "sync = syncfs  # default\n"
+                           "mirrors =   # default\n"
+                           "fetch-connect-timeout = 10  # default\n"
+                           "fetch-low-speed-time = 15  # default\n"
+                           "fetch-low-speed-limit = 1000  # default\n"
+                           "fetch-retries = 2  # default\n"
+                           "fetch-backoff = 1  # default\n"
+                           "fetch-deadline = 120  # default\n"
+                           "fetch-max-size = 4G  # default\n"
+                           "debian-sources =   # default\n"
                            "provider.sh = busybox  # " + file + ":3\n";
     EXPECT_EQ(r.out, expected);
 }
@@ -35,6 +44,22 @@ TEST(ConfigCommand, NamedKeysPrintValuesAlone) {
     auto r = run_pkg({"--ports", "/a", "--ports", "/b", "config", "ports", "root"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "/a /b\n/\n");
+}
+
+TEST(ConfigCommand, FetchSettingsAreCheckedWithTheirLine) {
+    pkgtest::ScratchDir dir;
+    std::string file = dir.write("pkg.conf", "fetch-retries = 3\nfetch-max-size = 64M\nfetch-deadline = soon\n");
+    auto r = run_pkg({"--config", file, "config"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.err, "error: " + file + ":3: 'fetch-deadline' must be a number of seconds from 0 to 86400, got 'soon'\n");
+    file = dir.write("pkg.conf", "fetch-max-size = 4Q\n");
+    r = run_pkg({"--config", file, "config"});
+    EXPECT_NE(r.err.find(":1: 'fetch-max-size' must be a size in bytes, optionally with K, M, G or T, got '4Q'"),
+              std::string::npos)
+        << r.err;
+    file = dir.write("pkg.conf", "fetch-max-size = 64M\nmirrors = http://a/ http://b/\n");
+    r = run_pkg({"--config", file, "config", "fetch-max-size", "mirrors"});
+    EXPECT_EQ(r.out, "64M\nhttp://a/ http://b/\n");
 }
 
 TEST(ConfigCommand, UnknownKeyIsAUsageError) {

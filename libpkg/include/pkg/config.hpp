@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -11,6 +12,17 @@
 namespace pkg {
 
 enum class ColorMode { automatic, always, never };
+
+/// How downloads behave (pkg.conf(5), FETCHING). Times in seconds.
+struct FetchConfig {
+    unsigned connect_timeout = 10;
+    unsigned low_speed_time = 15;           ///< slower than low_speed_limit for this long: a timeout
+    std::uint64_t low_speed_limit = 1000;   ///< bytes per second
+    unsigned retries = 2;                   ///< further attempts of a URL after a transient failure
+    unsigned backoff = 1;                   ///< the pause before the first retry, doubled each time
+    unsigned deadline = 120;                ///< no new attempt of a source begins after this
+    std::uint64_t max_size = 4ull << 30;    ///< the cap of a source that declares no size
+};
 
 /// The settings of pkg.conf(5), after every layer has been applied. Every
 /// path is absolute and, except `root`, a host path: it is not under root.
@@ -30,6 +42,14 @@ struct Config {
     /// touch rather than whole filesystems (a fallback for filesystems busy
     /// with other writers, which syncfs flushes too).
     bool sync_fdatasync = false;
+    /// Base URLs tried before a port's own, each serving a distfile at MIRROR/FILE.
+    std::vector<std::string> mirrors;
+    FetchConfig fetch;
+    /// A sources.list (one-line format) for pkg's own apt state; unset: derived
+    /// from the host's Debian entries.
+    std::optional<std::filesystem::path> debian_sources;
+    /// Sizes as written ("4G"), for `pkg config`.
+    std::map<std::string, std::string> fetch_setting;
 
     /// Where each key's value came from: "default", "FILE:LINE",
     /// "environment (PKGMGR_X)" or "command line".

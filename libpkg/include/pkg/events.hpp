@@ -24,6 +24,7 @@ struct Progress {
     std::uint64_t done = 0;
     std::uint64_t total = 0;
     bool finished = false;
+    bool failed = false;  ///< with `finished`: the task ended without doing its work
 };
 
 struct Message {
@@ -60,6 +61,28 @@ struct Change {
     std::string text;
 };
 
+/// What a download did, with its subjects (DESIGN.md: typed events).
+struct FetchEvent {
+    enum class Kind {
+        started,      ///< file, url: a download began (attempt > 1: a retry)
+        retried,      ///< file, url, reason: a transient failure; tried again after a pause
+        failed_over,  ///< file, url, reason: this origin failed; the next one is tried
+        verified,     ///< file, url (empty: found in the cache), bytes: the digest matched
+        failed,       ///< file, reason: every origin failed
+    };
+    Kind kind = Kind::started;
+    std::string file;  ///< the distfile's saved name
+    std::string url;   ///< the origin (a URL, or "debian:SOURCE=VERSION")
+    std::string reason;
+    std::uint64_t bytes = 0;
+    unsigned attempt = 1;
+};
+
+/// The stable name of a kind, as `--json` fetch events carry it.
+PKG_API const char* fetch_kind_name(FetchEvent::Kind kind);
+/// A fetch event as one line of text.
+PKG_API std::string describe_fetch(const FetchEvent& event);
+
 /// The stable name of a kind, as `--json` change events carry it.
 PKG_API const char* change_kind_name(Change::Kind kind);
 /// A change as one line of text ("upgraded zlib 1.2.13-1 -> 1.3-1").
@@ -77,6 +100,8 @@ public:
     virtual bool ask(const Question& question) = 0;
     /// A typed change; by default an info message of describe_change().
     virtual void change(const Change& event);
+    /// A download's step; by default a message at a fitting level.
+    virtual void fetch(const FetchEvent& event);
 
     /// A task id unique within this process.
     static std::uint64_t new_task_id();
@@ -91,7 +116,7 @@ public:
 };
 
 /// Reports the progress of one task: `advance` as work is done, the
-/// destructor sends the final event if `finish` was not called.
+/// destructor sends the final event if `finish` or `fail` was not called.
 class PKG_API ProgressTask {
 public:
     ProgressTask(EventSink& sink, std::string label, std::string unit, std::uint64_t total);
@@ -101,12 +126,22 @@ public:
 
     void advance(std::uint64_t amount);
     void set_total(std::uint64_t total);
+    /// Sets what is done (a download that starts over, or resumes).
+    void set_done(std::uint64_t done);
     void finish();
+    /// Ends the task as failed: its last event says so.
+    void fail();
+    /// From now on, sends `advance`s at most every `interval_ms` (the final
+    /// event, and reaching the total, always go): for work that advances in
+    /// many small steps, such as a download.
+    void throttle(unsigned interval_ms) { interval_ns_ = std::int64_t{interval_ms} * 1'000'000; }
 
 private:
     void send(bool finished);
     EventSink& sink_;
     Progress state_;
+    std::int64_t interval_ns_ = 0;
+    std::int64_t last_sent_ns_ = 0;
 };
 
 }  // namespace pkg

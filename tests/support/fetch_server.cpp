@@ -1,0 +1,92 @@
+#include "support/fetch_server.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "support/process.hpp"
+
+namespace pkgtest {
+
+FetchServer::FetchServer(const std::string& dir, const std::string& extra_args) {
+    int in[2], out[2];
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    std::vector<std::string> args = {"python3", source_dir() + "/tests/support/fetch_server.py", "--dir", dir};
+    std::istringstream extra(extra_args);
+    for (std::string word; extra >> word;) args.push_back(word);
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        ::dup2(in[0], 0);
+        ::dup2(out[1], 1);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execvp("python3", argv.data());
+        ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    stdin_fd_ = in[1];
+    out_ = ::fdopen(out[0], "r");
+    char line[256];
+    if (!std::fgets(line, sizeof line, out_) || std::sscanf(line, "port %d", &port_) != 1) {
+        throw std::runtime_error("the fetch server did not start (is python3 installed?)");
+    }
+}
+
+FetchServer::~FetchServer() {
+    if (stdin_fd_ >= 0) ::close(stdin_fd_);  // the server ends at EOF on stdin
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    if (out_) std::fclose(out_);
+}
+
+std::string FetchServer::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+int FetchServer::served(const std::string& path) const {
+    int n = 0;
+    std::istringstream in(log_);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string served, method, p;
+        words >> served >> method >> p;
+        if (p == path) ++n;
+    }
+    return n;
+}
+
+int FetchServer::wait_served(const std::string& path, int count) {
+    int status = -1;
+    int seen = 0;
+    std::istringstream in(log_);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string served, method, p;
+        int s = 0;
+        words >> served >> method >> p >> s;
+        if (p == path && ++seen >= count) return s;
+    }
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, out_)) {
+        std::string line = buffer;
+        log_ += line;
+        std::istringstream words(line);
+        std::string served, method, p;
+        words >> served >> method >> p >> status;
+        if (p == path && ++seen >= count) return status;
+    }
+    throw std::runtime_error("the fetch server ended before serving " + path);
+}
+
+}  // namespace pkgtest
