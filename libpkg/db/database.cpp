@@ -278,6 +278,7 @@ std::pair<std::string, InstalledFile> owned_file(const Statement& s) {
 
 std::vector<std::pair<std::string, InstalledFile>> Database::files_at(const std::vector<std::string>& paths) const {
     std::string sql = std::string("SELECT ") + kFileColumns + "WHERE f.path = ?";
+    ReadScope scope(impl_->db());
     Statement s(impl_->db(), sql.c_str());
     std::vector<std::pair<std::string, InstalledFile>> out;
     for (const auto& path : paths) {

@@ -142,4 +142,16 @@ void Transaction::commit() {
     open_ = false;
 }
 
+ReadScope::ReadScope(Connection& connection) : connection_(connection) {
+    if (sqlite3_get_autocommit(connection.get())) {
+        connection.exec("BEGIN");
+        began_ = true;
+    }
+}
+
+ReadScope::~ReadScope() {
+    // Nothing was written: ending the read transaction cannot lose anything.
+    if (began_) sqlite3_exec(connection_.get(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
 }  // namespace pkg::db

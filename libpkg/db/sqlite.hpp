@@ -72,4 +72,19 @@ private:
     bool open_ = true;
 };
 
+/// One read transaction around many queries when none is open: SQLite
+/// otherwise takes and drops its WAL read lock (two fcntl and an fstat) for
+/// every statement, which is most of a lookup of 5,000 paths one by one.
+class ReadScope {
+public:
+    explicit ReadScope(Connection& connection);
+    ~ReadScope();
+    ReadScope(const ReadScope&) = delete;
+    ReadScope& operator=(const ReadScope&) = delete;
+
+private:
+    Connection& connection_;
+    bool began_ = false;
+};
+
 }  // namespace pkg::db

@@ -60,6 +60,13 @@ SafeRoot::SafeRoot(const std::filesystem::path& root) : root_(root), umask_(curr
 
 SafeRoot::~SafeRoot() {
     if (root_fd_ >= 0) ::close(root_fd_);
+    forget_unlink_dir();
+}
+
+void SafeRoot::forget_unlink_dir() {
+    if (unlink_dir_fd_ >= 0) ::close(unlink_dir_fd_);
+    unlink_dir_fd_ = -1;
+    unlink_dir_.clear();
 }
 
 int SafeRoot::open_parent(const std::string& path, std::string& name) const {
@@ -189,6 +196,7 @@ void SafeRoot::write_all(int fd, const void* data, std::size_t size, const std::
 }
 
 void SafeRoot::rename(const std::string& from, const std::string& to, RenameMode mode) {
+    forget_unlink_dir();  // a directory may move
     std::string from_name, to_name;
     Fd from_parent{open_parent(from, from_name)};
     // Names in one directory (a staged name beside its path, the usual
@@ -213,14 +221,25 @@ void SafeRoot::rename(const std::string& from, const std::string& to, RenameMode
 }
 
 void SafeRoot::unlink(const std::string& path) {
+    std::size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
     std::string name;
-    Fd parent{open_parent(path, name)};
-    if (::unlinkat(parent.fd, name.c_str(), 0) != 0) {
+    if (unlink_dir_fd_ < 0 || dir != unlink_dir_ || dir.empty()) {
+        int fd = open_parent(path, name);
+        forget_unlink_dir();
+        unlink_dir_fd_ = fd;
+        unlink_dir_ = dir;
+    } else {
+        name = path.substr(slash + 1);
+        if (name.empty() || name == "." || name == "..") throw Error("{}: not a name below the root", path);
+    }
+    if (::unlinkat(unlink_dir_fd_, name.c_str(), 0) != 0) {
         throw SystemError{errno, root_ / path, "cannot remove {}/{}", root_.string(), path};
     }
 }
 
 void SafeRoot::remove_directory(const std::string& path) {
+    forget_unlink_dir();
     std::string name;
     Fd parent{open_parent(path, name)};
     if (::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) {

@@ -41,6 +41,12 @@ private:
     int open_parent(const std::string& path, std::string& name) const;
     std::filesystem::path root_;
     int root_fd_ = -1;
+    /// The directory of the last unlink, kept open for the next one in it
+    /// (a removal deletes thousands of names, a directory at a time);
+    /// dropped by every call that may move or remove a directory.
+    std::string unlink_dir_;
+    int unlink_dir_fd_ = -1;
+    void forget_unlink_dir();
     mode_t umask_ = 07777;  ///< the umask when opened: modes it cannot change are not set again
 };
 
