@@ -122,8 +122,15 @@ void ProgressTask::advance(std::uint64_t amount) {
         std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now().time_since_epoch())
                                .count();
+        if (started_ns_ == 0) started_ns_ = now;
+        advanced_ += amount;
         if (now - last_sent_ns_ < interval_ns_ && state_.done != state_.total) return;
         last_sent_ns_ = now;
+        // A rate once there is a second's worth of it: earlier figures jump.
+        if (now - started_ns_ >= 1'000'000'000) {
+            state_.rate = static_cast<std::uint64_t>(static_cast<double>(advanced_) * 1e9 /
+                                                     static_cast<double>(now - started_ns_));
+        }
     }
     send(false);
 }

@@ -142,6 +142,9 @@ struct Fetcher::Run {
     void next_artifact(Job& job) {
         job.lock.reset();
         job.download.reset();
+        // Each artifact is a task of its own: this one ends as failed.
+        if (job.progress) job.progress->fail();
+        job.progress.reset();
         if (job.artifact + 1 >= job.request->artifacts.size()) return fail(job);
         ++job.artifact;
         job.state = Job::State::need_lock;
@@ -323,6 +326,9 @@ struct Fetcher::Run {
             check.discard();
             return next_origin(job, origin, fmt::format("size mismatch: expected {} bytes, got {}", *a.size, check.bytes()));
         }
+        if (!job.progress) job.progress = std::make_unique<ProgressTask>(f.events_, a.file, "bytes", check.bytes());
+        job.progress->set_done(check.bytes());
+        if (overall) overall->advance(check.bytes());
         cache.publish(a.file);
         succeed(job, cache.path(a.file), digest, false);
     }

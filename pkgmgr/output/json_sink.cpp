@@ -24,6 +24,7 @@ void JsonSink::progress(const pkg::Progress& event) {
                                 {"label", event.label},  {"unit", event.unit},
                                 {"done", event.done},    {"total", event.total},
                                 {"finished", event.finished}, {"failed", event.failed}};
+    if (event.rate > 0) j["rate"] = event.rate;
     write_line(dump_line(j));
 }
 

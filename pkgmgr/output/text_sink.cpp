@@ -45,6 +45,15 @@ std::string TextSink::render_bar(const pkg::Progress& event, int width) {
     }
     std::string tail = percent >= 0 ? fmt::format("{:>3}% {:>{}}", percent, amount, kTailWidth - 5)
                                     : fmt::format("{:>{}}", amount, kTailWidth);
+    // A download's speed and time left, when measured and there is room.
+    if (event.rate > 0 && width >= 70) {
+        std::string eta = "";
+        if (event.total > event.done) {
+            std::uint64_t seconds = (event.total - event.done) / event.rate;
+            eta = seconds >= 360000 ? "--:--" : fmt::format("{}:{:02}", seconds / 60, seconds % 60);
+        }
+        tail += fmt::format(" {:>10}/s {:>6}", format_amount(event.rate, event.unit), eta);
+    }
     int room = std::max(width - static_cast<int>(tail.size()), 0);
     int bar_width = percent >= 0 ? std::clamp(room / 3, 0, 30) : 0;
     int label_width = room - (bar_width > 0 ? bar_width + 3 : 1);  // " [" "]" or " "

@@ -25,6 +25,7 @@ struct Progress {
     std::uint64_t total = 0;
     bool finished = false;
     bool failed = false;  ///< with `finished`: the task ended without doing its work
+    std::uint64_t rate = 0;  ///< units a second so far, 0 when not measured (throttled tasks measure it)
 };
 
 struct Message {
@@ -142,6 +143,8 @@ private:
     Progress state_;
     std::int64_t interval_ns_ = 0;
     std::int64_t last_sent_ns_ = 0;
+    std::int64_t started_ns_ = 0;
+    std::uint64_t advanced_ = 0;  ///< by advance() alone: a resumed download's rate counts what arrives
 };
 
 }  // namespace pkg

@@ -199,6 +199,24 @@ TEST(TextSink, BarFitsTheWidthAndShortensTheLabel) {
               "a-very-long-distfile-name-that... [########---------] 50%     512.0 KiB/1.0 MiB");
 }
 
+TEST(TextSink, ADownloadsBarShowsItsRateAndTimeLeft) {
+    pkg::Progress p;
+    p.label = "linux-6.1.176.tar.xz";
+    p.unit = "bytes";
+    p.done = 32ull << 20;
+    p.total = 128ull << 20;
+    p.rate = 2ull << 20;  // 96 MiB left at 2 MiB/s: 48 s
+    std::string bar = TextSink::render_bar(p, 100);
+    EXPECT_LE(static_cast<int>(bar.size()), 100) << bar;
+    EXPECT_NE(bar.find("2.0 MiB/s   0:48"), std::string::npos) << bar;
+    EXPECT_NE(bar.find("25%"), std::string::npos) << bar;
+    // Too narrow for it: the bar as before.
+    p.rate = 0;
+    std::string plain = TextSink::render_bar(p, 60);
+    p.rate = 2ull << 20;
+    EXPECT_EQ(TextSink::render_bar(p, 60), plain);
+}
+
 TEST(TextSink, AmountsUseBinaryUnitsForBytes) {
     EXPECT_EQ(pkgmgr::format_amount(1023, "bytes"), "1023 B");
     EXPECT_EQ(pkgmgr::format_amount(1536, "bytes"), "1.5 KiB");
