@@ -94,7 +94,7 @@ public:
         const Value* sha256 = object.find("sha256");
         const Value* sha512 = object.find("sha512");
         if (!sha256 && !sha512) {
-            p_.error(object.span, "{} needs a digest: 'sha256' or 'sha512'", where);
+            p_.error(object.span, "{} needs a digest: 'sha256' or 'sha512' (pkg checksum pins it)", where);
             return;
         }
         if (sha256 && sha512) {

@@ -370,6 +370,20 @@ TEST_F(Fetch, TwoProcessesFetchingOneFileDownloadItOnce) {
     server.reset();
 }
 
+TEST_F(Fetch, ASourceWithoutAPinnedDigestIsRefused) {
+    start_server();
+    write_file(dir / "ports" / "core" / "a" / "port.json",
+               "{\"name\": \"a\", \"version\": \"1.0\", \"release\": 1, \"summary\": \"A\", \"license\": \"MIT\",\n"
+               " \"sources\": [{\"url\": \"" + server->url("/files/a-1.0.tar.gz") + "\"}],\n"
+               " \"build\": {\"style\": \"make\"}}\n");
+    auto r = fetch({"a"});
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("port.json:2:14: a source needs a digest: 'sha256' or 'sha512'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("pkg checksum"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(cache / "a-1.0.tar.gz"));
+    server.reset();  // nothing was asked of it
+}
+
 TEST_F(Fetch, FileUrlsAreFetched) {
     port("a", {{"file://" + (files / "a-1.0.tar.gz").string()}});
     auto r = fetch({"a"});
