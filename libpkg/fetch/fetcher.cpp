@@ -5,17 +5,20 @@
 #include "pkg/fetch/fetcher.hpp"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <set>
 
 #include "download.hpp"
 #include "fetch_abi.hpp"
 #include "pkg/error.hpp"
 #include "pkg/fetch/distfile_cache.hpp"
+#include "pkg/file_read.hpp"
 #include "pkg/module.hpp"
 
 namespace pkg {
@@ -48,6 +51,29 @@ std::string host_of(const std::string& url) {
 }
 
 std::string debian_origin_name(const DebianArtifact& d) { return "debian:" + d.source + "=" + d.version; }
+
+// What is wrong with a file: URL's target, "" when it is a regular file.
+// libcurl would read a FIFO forever and /dev/zero up to the cap: neither
+// is a distfile.
+std::string file_url_problem(const std::string& url) {
+    if (url.rfind("file://", 0) != 0) return "";
+    std::string encoded = url.substr(7);
+    if (encoded.rfind("localhost/", 0) == 0) encoded = encoded.substr(9);
+    std::string path;
+    for (size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded[i] == '%' && i + 2 < encoded.size() && std::isxdigit(static_cast<unsigned char>(encoded[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(encoded[i + 2]))) {
+            path += static_cast<char>(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            path += encoded[i];
+        }
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+    if (!S_ISREG(st.st_mode)) return fmt::format("{} is {}, not a file", path, file_type_name(st.st_mode));
+    return "";
+}
 
 }  // namespace
 
@@ -194,6 +220,10 @@ struct Fetcher::Run {
     void start(Job& job) {
         const SourceArtifact& a = job.current();
         const std::string& url = a.urls[job.url];
+        if (std::string problem = file_url_problem(url); !problem.empty()) {
+            job.state = Job::State::ready;
+            return next_origin(job, url, problem);
+        }
         if (!job.began) {
             job.began = true;
             job.first_try = Clock::now();

@@ -116,6 +116,11 @@ void PortEditor::save() const {
     fs::path temp = file_;
     temp += ".pkg-edit";
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
+    if (fd < 0 && errno == EEXIST) {
+        // Left by an edit that was killed before its rename: ours to replace.
+        ::unlink(temp.c_str());
+        fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
+    }
     if (fd < 0) throw SystemError{errno, temp, "cannot write {}", temp.string()};
     std::size_t done = 0;
     while (done < content.size()) {

@@ -3,6 +3,7 @@
 // versions kept aside by a hard link), syncfs, rename into place, syncfs,
 // commit the database with the journal marked committed, then finish.
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -390,7 +391,12 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
                 throw Error("{}: the package changed since it was planned", request.files[i].string());
             }
         }
-        filesystems.sync(SyncPoint::staged);
+        // A removal changes nothing before its commit (its files go after
+        // it): no sync point before the commit has anything to make durable.
+        bool changes_before_commit = std::any_of(journal.entries.begin(), journal.entries.end(), [](const auto& e) {
+            return e.action != "remove" && e.action != "rmdir";
+        });
+        if (changes_before_commit) filesystems.sync(SyncPoint::staged);
         // Commit: into place, directory modes deepest first, sync, database.
         // A create never replaces what may have appeared meanwhile (a
         // .pkgnew of an earlier upgrade aside, which is pkg's own).
@@ -418,7 +424,7 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
                 door.set_mode(it->path, modes.at(it->path));
             }
         }
-        filesystems.sync(SyncPoint::placed);
+        if (changes_before_commit) filesystems.sync(SyncPoint::placed);
         bool caller_owns = ::geteuid() != 0;
         {
             db::Database::Change change(database);

@@ -205,8 +205,20 @@ Filesystems::Filesystems(Door& door, const db::Journal& journal, SyncMethod meth
         }
         fds_.emplace_back(fd, dir);
     }
-    // The database's own filesystem too: its directory entries are synced with the rest.
-    fds_.emplace_back(door.open_directory(db::kStateDir), db::kStateDir);
+    // The database's own filesystem too: its directory entries are synced
+    // with the rest. One descriptor per filesystem: a second syncfs of the
+    // same one costs a journal commit and syncs nothing more.
+    int fd = door.open_directory(db::kStateDir);
+    struct stat st {};
+    bool known = false;
+    if (::fstat(fd, &st) == 0) {
+        for (const auto& f : journal.filesystems) known = known || static_cast<std::uint64_t>(st.st_dev) == f.dev;
+    }
+    if (known && method_ == SyncMethod::syncfs) {
+        ::close(fd);
+    } else {
+        fds_.emplace_back(fd, db::kStateDir);
+    }
 }
 
 Filesystems::~Filesystems() {

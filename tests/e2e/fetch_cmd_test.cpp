@@ -4,6 +4,7 @@
 // cache and two processes at once. The server's log is the only clock.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -389,6 +390,16 @@ TEST_F(Fetch, FileUrlsAreFetched) {
     auto r = fetch({"a"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_TRUE(cached_whole());
+}
+
+TEST_F(Fetch, FileUrlsToAFifoOrADeviceAreRefusedWithoutReading) {
+    ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);
+    port("a", {{"file://" + (dir / "fifo").string(), "file:///dev/zero"}, "a-1.0.tar.gz"});
+    auto r = fetch({"a"});
+    EXPECT_EQ(r.status, 7) << r.err;
+    EXPECT_NE(r.err.find((dir / "fifo").string() + " is a FIFO, not a file"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("/dev/zero is a character device, not a file"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(cache / "a-1.0.tar.gz.part"));
 }
 
 TEST_F(Fetch, JsonGivesTheResultAndTypedEvents) {

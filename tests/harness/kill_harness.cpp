@@ -340,13 +340,14 @@ int main(int argc, char** argv) {
                 if (t.steps[i] == "rename" && commits.size() == 1) renames.push_back(step);
                 if ((t.steps[i] == "syncfs" || t.steps[i] == "fsync") && commits.size() == 1 && !first_sync) first_sync = step;
             }
-            if (commits.size() < 3 || !first_sync) throw std::runtime_error(t.name + ": not the steps of a transaction");
+            if (commits.size() < 3) throw std::runtime_error(t.name + ": not the steps of a transaction");
             std::vector<std::pair<std::string, int>> chosen = {
                 {"right after the commit", commits[1] + 1},
                 {"mid-finish", (commits[1] + commits[2]) / 2 + 1},
             };
-            // A removal stages nothing: its first sync follows its journal.
-            if (first_sync - commits[0] > 1) chosen.insert(chosen.begin(), {"mid-staging", (commits[0] + first_sync + 1) / 2});
+            // A removal stages nothing and changes nothing before its commit:
+            // no sync comes between its journal and its commit.
+            if (first_sync && first_sync - commits[0] > 1) chosen.insert(chosen.begin(), {"mid-staging", (commits[0] + first_sync + 1) / 2});
             if (!renames.empty()) chosen.push_back({"mid-rename", renames[renames.size() / 2]});
             for (const auto& [label, at] : chosen) {
                 fs::path killed = base / ("killed-" + std::to_string(killed_states++));
