@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -55,24 +56,34 @@ struct Run {
 };
 
 // Runs argv with `env` added, output to a file read back; never a shell.
+// posix_spawn, not fork: this process has worker threads, and a forked
+// child that allocates (setenv, a vector) can deadlock on a lock another
+// thread held at the fork, as the sanitizer's allocator did here.
 Run run(const std::vector<std::string>& argv, const std::vector<std::string>& env, const fs::path& scratch) {
     fs::path out = scratch / "output";
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) ::_exit(126);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        int null = ::open("/dev/null", O_RDONLY);
-        ::dup2(null, 0);
-        for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-        ::setenv("NO_COLOR", "1", 1);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
+    std::vector<std::string> environment;
+    auto put = [&](const std::string& entry) {
+        std::string key = entry.substr(0, entry.find('='));
+        std::erase_if(environment, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
+        environment.push_back(entry);
+    };
+    for (char** e = environ; *e; ++e) environment.emplace_back(*e);
+    for (const auto& e : env) put(e);
+    put("NO_COLOR=1");
+    std::vector<char*> envp, args;
+    for (auto& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return Run{127, std::string("cannot run ") + argv[0] + ": " + std::strerror(rc)};
     Run r;
     int status = 0;
     ::waitpid(pid, &status, 0);
