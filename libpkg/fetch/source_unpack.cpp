@@ -19,6 +19,7 @@
 #include "archive_abi.hpp"
 #include "pkg/file_read.hpp"
 #include "pkg/module.hpp"
+#include "pkg/printable.hpp"
 #include "pkg/root/door.hpp"
 #include "source_names.hpp"
 #include "source_tree.hpp"
@@ -27,25 +28,7 @@ namespace pkg {
 
 namespace {
 
-// A name as it may be shown on a terminal: control characters (C0, DEL,
-// C1) spelled \xNN, so that a hostile member name cannot drive it.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto b = static_cast<unsigned char>(text[i]);
-        auto after = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0u;
-        bool c1 = b == 0xC2 && after >= 0x80 && after <= 0x9F;
-        if (b < 0x20 || b == 0x7f || c1) {
-            out += fmt::format("\\x{:02x}", b);
-            if (c1) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[++i]));
-        } else if (b == '\\') {
-            out += "\\\\";
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
+std::string printable(std::string_view text) { return printable_name(text); }
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "pkg/printable.hpp"
 #include "pkg/error.hpp"
 #include "pkg/export.hpp"
 
@@ -87,8 +88,6 @@ PKG_API std::optional<std::string> check_member_name(std::string_view name, cons
 
 /// Checks text a package holds (names, link targets): UTF-8, no control characters.
 PKG_API std::optional<std::string> check_text(std::string_view text, std::string_view what);
-/// A name with control characters and stray bytes spelled \xNN, safe to print.
-PKG_API std::string printable_name(std::string_view name);
 
 /// The architecture this pkg runs on, as a package names it (x86_64, aarch64).
 PKG_API std::string host_arch();
