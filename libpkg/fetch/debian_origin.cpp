@@ -104,11 +104,18 @@ std::string apt_said(const std::string& output, std::size_t max_lines = 6) {
             continue;
         lines.push_back(std::move(line));
     }
+    // apt's errors ("E: ...") say what went wrong; its progress lines only
+    // when there are none. One line: a message is read on a terminal.
+    std::vector<std::string> errors;
+    for (const auto& line : lines) {
+        if (line.rfind("E: ", 0) == 0) errors.push_back(line.substr(3));
+    }
+    if (!errors.empty()) lines = errors;
     if (lines.size() > max_lines)
         lines.erase(lines.begin(), lines.end() - static_cast<long>(max_lines));
     std::string out;
     for (const auto& line : lines)
-        out += (out.empty() ? "" : "\n") + line;
+        out += (out.empty() ? "" : "; ") + line;
     return out.empty() ? "(no output)" : out;
 }
 
