@@ -162,6 +162,17 @@ TEST_F(Fetch, ServerErrorsBeyondTheRetriesFail) {
     EXPECT_NE(r.err.find("HTTP 503 (after 3 attempts)"), std::string::npos) << r.err;
 }
 
+TEST_F(Fetch, ARefusedConnectionIsRetriedThenTheNextUrlTried) {
+    start_server();
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    port("a", {{"http://127.0.0.1:1/a-1.0.tar.gz", server->url("/files/a-1.0.tar.gz")}});
+    auto r = fetch({"a"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(cached_whole());
+    EXPECT_NE(r.err.find("http://127.0.0.1:1/a-1.0.tar.gz: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("(after 3 attempts)"), std::string::npos) << r.err;
+}
+
 TEST_F(Fetch, TruncatedBodyIsResumedWithARangeRequest) {
     start_server();
     std::string path = "/flaky-truncate/1/60000/a-1.0.tar.gz";
