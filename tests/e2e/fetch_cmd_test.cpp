@@ -111,8 +111,9 @@ TEST_F(Fetch, DownloadsVerifiesAndCachesThenReusesTheCache) {
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "a " + (cache / "a-1.0.tar.gz").string() + " (cached)\n");
     // The second run read the cache, not the server: one request in all.
-    server->wait_served("/files/a-1.0.tar.gz", 1);
-    server.reset();  // ends the server: its log is complete
+    server->finish();
+    EXPECT_EQ(server->statuses("/files/a-1.0.tar.gz"), (std::vector<int>{200}));
+    EXPECT_EQ(server->requests(), 1u);
 }
 
 TEST_F(Fetch, SeveralPortsInParallel) {
@@ -141,7 +142,8 @@ TEST_F(Fetch, NotFoundIsNotRetriedAndExits7NamingTheUrl) {
     EXPECT_EQ(r.status, 7) << r.err;
     EXPECT_NE(r.err.find(url + ": HTTP 404"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(cache / "a-1.0.tar.gz"));
-    server.reset();
+    server->finish();
+    EXPECT_EQ(server->statuses("/status/404/a-1.0.tar.gz"), (std::vector<int>{404}));  // not retried
 }
 
 TEST_F(Fetch, ServerErrorsAreRetriedUntilSuccess) {
@@ -150,7 +152,8 @@ TEST_F(Fetch, ServerErrorsAreRetriedUntilSuccess) {
     auto r = fetch({"a"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_TRUE(cached_whole());
-    EXPECT_EQ(server->wait_served("/flaky/2/a-1.0.tar.gz", 3), 200);
+    server->wait_served("/flaky/2/a-1.0.tar.gz", 3);
+    EXPECT_EQ(server->statuses("/flaky/2/a-1.0.tar.gz"), (std::vector<int>{200, 503, 503}));
     EXPECT_NE(r.err.find("HTTP 503; trying again"), std::string::npos) << r.err;
 }
 
@@ -181,7 +184,8 @@ TEST_F(Fetch, TruncatedBodyIsResumedWithARangeRequest) {
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_TRUE(cached_whole());
     EXPECT_TRUE(no_part());
-    EXPECT_EQ(server->wait_served(path, 2), 206);
+    server->wait_served(path, 2);
+    EXPECT_EQ(server->statuses(path), (std::vector<int>{200, 206}));
 }
 
 TEST_F(Fetch, ConnectionResetMidBodyIsRetriedThenReported) {
@@ -330,7 +334,6 @@ TEST_F(Fetch, MirrorsAreTriedFirstThenThePortsUrls) {
     EXPECT_TRUE(cached_whole());
     EXPECT_EQ(server->wait_served("/status/404/a-1.0.tar.gz"), 404);
     EXPECT_EQ(server->wait_served("/files/a-1.0.tar.gz"), 200);
-    server.reset();
 }
 
 TEST_F(Fetch, MirrorFailingFallsBackToThePortsUrl) {
@@ -379,7 +382,8 @@ TEST_F(Fetch, TwoProcessesFetchingOneFileDownloadItOnce) {
     EXPECT_EQ(second.status, 0) << second.err;
     EXPECT_TRUE(cached_whole());
     EXPECT_TRUE(no_part());
-    server.reset();
+    server->finish();
+    EXPECT_EQ(server->statuses("/files/a-1.0.tar.gz"), (std::vector<int>{200}));  // downloaded once
 }
 
 TEST_F(Fetch, ASourceWithoutAPinnedDigestIsRefused) {
@@ -393,7 +397,8 @@ TEST_F(Fetch, ASourceWithoutAPinnedDigestIsRefused) {
     EXPECT_NE(r.err.find("port.json:2:14: a source needs a digest: 'sha256' or 'sha512'"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("pkg checksum"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(cache / "a-1.0.tar.gz"));
-    server.reset();  // nothing was asked of it
+    server->finish();
+    EXPECT_EQ(server->requests(), 0u);  // nothing was asked of it
 }
 
 TEST_F(Fetch, FileUrlsAreFetched) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -54,16 +55,34 @@ std::string FetchServer::url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-int FetchServer::served(const std::string& path) const {
-    int n = 0;
+void FetchServer::finish() {
+    if (stdin_fd_ >= 0) ::close(stdin_fd_);  // the server ends at EOF on stdin
+    stdin_fd_ = -1;
+    char buffer[4096];
+    while (out_ && std::fgets(buffer, sizeof buffer, out_)) log_ += buffer;
+    if (pid_ > 0) {
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+}
+
+std::size_t FetchServer::requests() const {
+    return static_cast<std::size_t>(std::count(log_.begin(), log_.end(), '\n'));
+}
+
+std::vector<int> FetchServer::statuses(const std::string& path) const {
+    std::vector<int> out;
     std::istringstream in(log_);
     for (std::string line; std::getline(in, line);) {
         std::istringstream words(line);
         std::string served, method, p;
-        words >> served >> method >> p;
-        if (p == path) ++n;
+        int status = 0;
+        words >> served >> method >> p >> status;
+        if (p == path) out.push_back(status);
     }
-    return n;
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 int FetchServer::wait_served(const std::string& path, int count) {

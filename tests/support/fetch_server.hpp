@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace pkgtest {
 
@@ -22,10 +23,17 @@ public:
     /// "http://127.0.0.1:PORT" + path.
     std::string url(const std::string& path) const;
     /// Reads the server's log until `count` requests of exactly `path` were
-    /// answered; returns the status of the last of them.
+    /// answered; returns the status of the last line of them. Lines come in
+    /// the order the server's threads finish, not always the order of the
+    /// requests: for several requests of one path, compare statuses().
     int wait_served(const std::string& path, int count = 1);
-    /// How many requests of `path` the log showed so far (read up to now).
-    int served(const std::string& path) const;
+    /// The statuses of the requests of `path` the log showed so far, sorted.
+    std::vector<int> statuses(const std::string& path) const;
+    /// Ends the server and reads its log to the end: afterwards statuses()
+    /// and requests() count every request it answered.
+    void finish();
+    /// How many requests the log showed so far, of any path.
+    std::size_t requests() const;
 
 private:
     pid_t pid_ = -1;
