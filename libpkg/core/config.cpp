@@ -17,7 +17,7 @@ namespace pkg {
 namespace fs = std::filesystem;
 namespace {
 
-enum class Type { path, optional_path, paths, words, count, seconds, bytes, color, sync };
+enum class Type { path, optional_path, paths, words, count, seconds, bytes, color, sync, triplet };
 
 // One known key: its type, its built-in default, and where it lands in Config.
 struct Key {
@@ -46,6 +46,11 @@ const Key kKeys[] = {
     {"fetch-deadline", Type::seconds, "120"},
     {"fetch-max-size", Type::bytes, "4G"},
     {"debian-sources", Type::optional_path, ""},
+    {"target", Type::triplet, ""},
+    {"cflags", Type::words, "-O2 -pipe"},
+    {"cxxflags", Type::words, "-O2 -pipe"},
+    {"ldflags", Type::words, ""},
+    {"build-timeout", Type::seconds, "0"},
 };
 
 // "1000", "64K", "4G": a size in bytes.
@@ -58,6 +63,19 @@ std::optional<std::uint64_t> parse_bytes(const std::string& text) {
     if (shift == 99 || (shift > 0 && value > (UINT64_MAX >> shift))) return std::nullopt;
     return value << shift;
 }
+
+}  // namespace
+
+bool valid_triplet(std::string_view text) {
+    if (text.empty() || text.size() > 64 || text.front() == '-' || text.back() == '-') return false;
+    if (text.find("--") != std::string_view::npos || text.find('-') == std::string_view::npos) return false;
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '.' || c == '-';
+    });
+}
+
+namespace {
 
 const Key* find_key(std::string_view name) {
     for (const Key& key : kKeys) {
@@ -123,6 +141,9 @@ Setting make_setting(const Key& key, std::vector<std::string> words, const fs::p
             if (words.empty()) fail(fmt::format("'{}' needs at least one directory", key.name));
             break;
         case Type::words: break;
+        case Type::triplet:
+            if (words.size() > 1) fail(fmt::format("'{}' takes one triplet, got {}", key.name, words.size()));
+            break;
     }
     if (key.type == Type::path || key.type == Type::paths || key.type == Type::optional_path) {
         for (auto& w : words) w = (base / w).lexically_normal().string();
@@ -154,6 +175,10 @@ Setting make_setting(const Key& key, std::vector<std::string> words, const fs::p
     }
     if (key.type == Type::sync && words[0] != "syncfs" && words[0] != "fdatasync") {
         fail(fmt::format("'{}' must be syncfs or fdatasync, got '{}'", key.name, words[0]));
+    }
+    if (key.type == Type::triplet && !words.empty() && !valid_triplet(words[0])) {
+        fail(fmt::format("'{}' must be a target triplet such as x86_64-linux-musl, got '{}'", key.name,
+                         words[0]));
     }
     return Setting{std::move(words), std::move(origin)};
 }
@@ -289,6 +314,11 @@ Config load_config(const ConfigSources& sources) {
     config.fetch.deadline = seconds("fetch-deadline");
     config.fetch.max_size = *parse_bytes(s["fetch-max-size"].words[0]);
     if (!s["debian-sources"].words.empty()) config.debian_sources = s["debian-sources"].words[0];
+    config.target = s["target"].words.empty() ? build_triplet() : s["target"].words[0];
+    config.cflags = s["cflags"].words;
+    config.cxxflags = s["cxxflags"].words;
+    config.ldflags = s["ldflags"].words;
+    config.build_timeout = seconds("build-timeout");
     config.fetch_setting["fetch-low-speed-limit"] = s["fetch-low-speed-limit"].words[0];
     config.fetch_setting["fetch-max-size"] = s["fetch-max-size"].words[0];
     config.providers = layers.providers;
@@ -296,6 +326,27 @@ Config load_config(const ConfigSources& sources) {
     for (auto& [name, origin] : layers.provider_origin) config.origin[name] = origin;
     config.file = file;
     return config;
+}
+
+std::string build_triplet() {
+#if defined(__x86_64__)
+    std::string arch = "x86_64";
+#elif defined(__aarch64__)
+    std::string arch = "aarch64";
+#elif defined(__i386__)
+    std::string arch = "i686";
+#elif defined(__riscv) && __riscv_xlen == 64
+    std::string arch = "riscv64";
+#elif defined(__arm__)
+    std::string arch = "arm";
+#else
+    std::string arch = "unknown";
+#endif
+#if defined(__GLIBC__)
+    return arch + "-linux-gnu";
+#else
+    return arch + "-linux-musl";
+#endif
 }
 
 std::map<std::string, std::string> current_environment() {
@@ -359,6 +410,11 @@ std::string config_value(const Config& config, const std::string& key) {
         return std::to_string(key == "fetch-max-size" ? config.fetch.max_size : config.fetch.low_speed_limit);
     }
     if (key == "debian-sources") return config.debian_sources ? config.debian_sources->string() : "";
+    if (key == "target") return config.target;
+    if (key == "cflags") return join(config.cflags);
+    if (key == "cxxflags") return join(config.cxxflags);
+    if (key == "ldflags") return join(config.ldflags);
+    if (key == "build-timeout") return std::to_string(config.build_timeout);
     if (key.starts_with("provider.")) {
         auto it = config.providers.find(key.substr(9));
         if (it != config.providers.end()) return it->second;

@@ -89,4 +89,10 @@ std::string file_digest(const std::filesystem::path& file, DigestAlgorithm algor
     return hasher.finish();
 }
 
+std::string sha256_of(std::string_view text) {
+    Hasher hasher(DigestAlgorithm::sha256);
+    hasher.update(text);
+    return hasher.finish();
+}
+
 }  // namespace pkg

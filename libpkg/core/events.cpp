@@ -90,6 +90,37 @@ void EventSink::fetch(const FetchEvent& event) {
     message({level, describe_fetch(event)});
 }
 
+const char* build_kind_name(BuildEvent::Kind kind) {
+    switch (kind) {
+        case BuildEvent::Kind::started: return "started";
+        case BuildEvent::Kind::phase: return "phase";
+        case BuildEvent::Kind::failed: return "failed";
+        case BuildEvent::Kind::warning: return "warning";
+        case BuildEvent::Kind::packaged: return "packaged";
+        case BuildEvent::Kind::reused: return "reused";
+    }
+    return "started";
+}
+
+std::string describe_build(const BuildEvent& e) {
+    switch (e.kind) {
+        case BuildEvent::Kind::started: return "building " + e.port + " " + e.text;
+        case BuildEvent::Kind::phase: return e.port + ": " + e.phase;
+        case BuildEvent::Kind::failed: return e.port + ": " + e.phase + " failed: " + e.text + " (log: " + e.path + ")";
+        case BuildEvent::Kind::warning: return e.port + ": " + e.text;
+        case BuildEvent::Kind::packaged: return e.port + ": built " + e.path;
+        case BuildEvent::Kind::reused: return e.port + ": reusing " + e.path;
+    }
+    return e.port;
+}
+
+void EventSink::build(const BuildEvent& event) {
+    Level level = event.kind == BuildEvent::Kind::failed    ? Level::error
+                  : event.kind == BuildEvent::Kind::warning ? Level::warning
+                                                            : Level::info;
+    message({level, describe_build(event)});
+}
+
 std::uint64_t EventSink::new_task_id() {
     static std::atomic<std::uint64_t> next{1};
     return next.fetch_add(1, std::memory_order_relaxed);

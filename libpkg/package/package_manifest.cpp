@@ -6,6 +6,7 @@
 
 #include "pkg/dependency.hpp"
 #include "pkg/package/package.hpp"
+#include "pkg/config.hpp"
 #include "pkg/printable.hpp"
 #include "pkg/version.hpp"
 
@@ -93,6 +94,8 @@ std::string host_arch() {
 
 bool known_arch(std::string_view arch) { return arch == "x86_64" || arch == "aarch64" || arch == "any"; }
 
+bool valid_target(std::string_view target) { return target == "any" || valid_triplet(target); }
+
 std::string PackageManifest::file_name() const {
     std::string v = version;
     if (auto colon = v.find(':'); colon != std::string::npos) v[colon] = ',';
@@ -110,12 +113,16 @@ std::string PackageManifest::to_json() const {
                                 {"target", e.target},
                                 {"config", e.config}});
     }
-    nlohmann::ordered_json j = {{"format", format},       {"name", name},
-                                {"version", version},     {"release", release},
-                                {"arch", arch},           {"depends", depends},
-                                {"provides", provides},   {"conflicts", conflicts},
-                                {"port-hash", port_hash}, {"source-date-epoch", source_date_epoch},
-                                {"entries", entries_json}};
+    nlohmann::ordered_json j = {{"format", format}, {"name", name}, {"version", version},
+                                {"release", release}, {"arch", arch}};
+    // A package for any system (pkg create's default) does not name one.
+    if (target != "any") j["target"] = target;
+    j["depends"] = depends;
+    j["provides"] = provides;
+    j["conflicts"] = conflicts;
+    j["port-hash"] = port_hash;
+    j["source-date-epoch"] = source_date_epoch;
+    j["entries"] = std::move(entries_json);
     return j.dump() + "\n";
 }
 
@@ -196,7 +203,7 @@ public:
             fail(kManifestName, fmt::format("unknown format version {} (this pkg reads {})", format.dump(), kPackageFormat));
         }
         static const std::set<std::string> known = {"format",   "name",      "version",   "release",
-                                                    "arch",     "depends",   "provides",  "conflicts",
+                                                    "arch",     "target",    "depends",   "provides",  "conflicts",
                                                     "port-hash", "source-date-epoch", "entries"};
         for (auto it = j.begin(); it != j.end(); ++it) {
             if (!known.count(it.key())) fail(kManifestName, fmt::format("unknown key '{}'", it.key()));
@@ -213,6 +220,12 @@ public:
         if (m.version.find('-') != std::string::npos) fail(kManifestName, "the version holds a '-'");
         m.arch = string(j, "arch", "the manifest");
         if (!known_arch(m.arch)) fail(kManifestName, fmt::format("unknown arch '{}'", m.arch));
+        if (j.contains("target")) {
+            m.target = string(j, "target", "the manifest");
+            if (!valid_target(m.target) || m.target == "any") {
+                fail(kManifestName, fmt::format("bad target '{}'", printable(m.target)));
+            }
+        }
         m.depends = relations(j, "depends");
         m.provides = relations(j, "provides");
         m.conflicts = relations(j, "conflicts");

@@ -314,7 +314,7 @@ public:
         BuildSpec b;
         const Value* v = typed(object, "build", Type::object, true, "the port");
         if (!v) return b;
-        only_keys(*v, {"style", "configure", "make", "install"}, "'build'");
+        only_keys(*v, {"style", "configure", "make", "install", "toolchain"}, "'build'");
         json::Span style_span = v->span;
         b.style = string(*v, "style", true, "'build'", &style_span);
         if (!b.style.empty() && b.style != "gnu" && b.style != "cmake" && b.style != "make" &&
@@ -324,6 +324,13 @@ public:
         b.configure = strings(*v, "configure", "'build'");
         b.make = strings(*v, "make", "'build'");
         b.install = strings(*v, "install", "'build'");
+        json::Span toolchain_span = v->span;
+        std::string toolchain = string(*v, "toolchain", false, "'build'", &toolchain_span);
+        if (toolchain == "build") {
+            b.build_toolchain = true;
+        } else if (!toolchain.empty() && toolchain != "target") {
+            p_.error(toolchain_span, "'toolchain' must be 'target' or 'build', got '{}'", toolchain);
+        }
         if (const Value* c = v->find("configure"); c && (b.style == "make" || b.style == "custom")) {
             p_.error(c->span, "the {} style has no configure step", b.style);
         }
@@ -333,7 +340,7 @@ public:
     void port(const Value& root, Port& port) {
         only_keys(root, {"name", "version", "release", "epoch", "summary", "license", "homepage",
                          "sources", "depends", "provides", "conflicts", "patches", "build", "test",
-                         "config-files"},
+                         "config-files", "source-date-epoch", "setuid"},
                   "the port");
         json::Span name_span = root.span, version_span = root.span;
         port.name = string(root, "name", true, "the port", &name_span);
@@ -390,11 +397,22 @@ public:
         port.patches = patches(root);
         port.build = build(root);
         port.test = string(root, "test", false, "the port");
+        // From 1980 (zip's epoch, the earliest many formats hold) to 9999.
+        if (auto epoch = integer(root, "source-date-epoch", 315532800, 253402300799, "the port")) {
+            port.source_date_epoch = *epoch;
+        }
         std::vector<json::Span> spans;
         port.config_files = strings(root, "config-files", "the port", &spans);
         for (size_t i = 0; i < port.config_files.size(); ++i) {
             if (auto problem = check_relative_path(port.config_files[i])) {
                 p_.error(spans[i], "bad configuration file path: {}", *problem);
+            }
+        }
+        spans.clear();
+        port.setuid_files = strings(root, "setuid", "the port", &spans);
+        for (size_t i = 0; i < port.setuid_files.size(); ++i) {
+            if (auto problem = check_relative_path(port.setuid_files[i])) {
+                p_.error(spans[i], "bad setuid file path: {}", *problem);
             }
         }
     }

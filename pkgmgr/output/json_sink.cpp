@@ -65,6 +65,20 @@ void JsonSink::fetch(const pkg::FetchEvent& event) {
     write_line(dump_line(j));
 }
 
+void JsonSink::build(const pkg::BuildEvent& event) {
+    if (verbosity_ < 0 && event.kind != pkg::BuildEvent::Kind::failed) return;
+    auto or_null = [](const std::string& text) {
+        return text.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(text);
+    };
+    nlohmann::ordered_json j = {{"event", "build"},
+                                {"kind", pkg::build_kind_name(event.kind)},
+                                {"port", event.port},
+                                {"phase", or_null(event.phase)},
+                                {"path", or_null(event.path)},
+                                {"text", or_null(event.text)}};
+    write_line(dump_line(j));
+}
+
 bool JsonSink::ask(const pkg::Question& question) {
     bool answer = assume_yes_ || question.default_answer;
     nlohmann::ordered_json j = {{"event", "question"},

@@ -22,6 +22,7 @@ public:
     bool ask(const pkg::Question& question) override;
     void change(const pkg::Change& event) override;
     void fetch(const pkg::FetchEvent& event) override;
+    void build(const pkg::BuildEvent& event) override;
 
 private:
     void write_line(const std::string& line);

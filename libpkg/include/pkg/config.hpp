@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pkg/export.hpp"
@@ -48,6 +49,14 @@ struct Config {
     /// A sources.list (one-line format) for pkg's own apt state; unset: derived
     /// from the host's Debian entries.
     std::optional<std::filesystem::path> debian_sources;
+    /// The triplet packages are built for (x86_64-linux-musl); unset in
+    /// pkg.conf: the build machine's own (build_triplet()).
+    std::string target;
+    /// Compiler and linker flags every build gets (never the caller's
+    /// environment's CFLAGS: builds stay reproducible).
+    std::vector<std::string> cflags, cxxflags, ldflags;
+    /// A build phase running longer is killed (0: no limit).
+    unsigned build_timeout = 0;
     /// Sizes as written ("4G"), for `pkg config`.
     std::map<std::string, std::string> fetch_setting;
 
@@ -82,6 +91,15 @@ struct ConfigSources {
 /// Builds the configuration. Throws FileError naming FILE:LINE for a bad
 /// file, UsageError for a bad environment or command-line value.
 PKG_API Config load_config(const ConfigSources& sources);
+
+/// Whether `text` is spelled as a target triplet: ARCH-SYSTEM or
+/// ARCH-VENDOR-SYSTEM[-ABI], letters, digits, '_' and '.', parts joined by
+/// single '-'.
+PKG_API bool valid_triplet(std::string_view text);
+
+/// The triplet of the machine pkg runs on, as its compiler names it
+/// (x86_64-linux-gnu on Debian).
+PKG_API std::string build_triplet();
 
 /// The process environment's PKGMGR_* variables.
 PKG_API std::map<std::string, std::string> current_environment();

@@ -38,6 +38,9 @@ private:
     bool finished_ = false;
 };
 
+/// The sha256 of `text`, in lower-case hexadecimal.
+PKG_API std::string sha256_of(std::string_view text);
+
 /// The digest of a whole file, read in large blocks.
 PKG_API std::string file_digest(const std::filesystem::path& file, DigestAlgorithm algorithm);
 

@@ -79,6 +79,28 @@ struct FetchEvent {
     unsigned attempt = 1;
 };
 
+/// What a build did, with its subjects (DESIGN.md: typed events).
+struct BuildEvent {
+    enum class Kind {
+        started,   ///< port, text (version): a build began
+        phase,     ///< port, phase, path (its log): a phase began
+        failed,    ///< port, phase, path (its log), text (why)
+        warning,   ///< port, text: a packaging check's warning
+        packaged,  ///< port, path (the package): the build ended
+        reused,    ///< port, path (the package): built before from the same port hash and toolchain
+    };
+    Kind kind = Kind::started;
+    std::string port;
+    std::string phase;
+    std::string path;
+    std::string text;
+};
+
+/// The stable name of a kind, as `--json` build events carry it.
+PKG_API const char* build_kind_name(BuildEvent::Kind kind);
+/// A build event as one line of text.
+PKG_API std::string describe_build(const BuildEvent& event);
+
 /// The stable name of a kind, as `--json` fetch events carry it.
 PKG_API const char* fetch_kind_name(FetchEvent::Kind kind);
 /// A fetch event as one line of text.
@@ -103,6 +125,8 @@ public:
     virtual void change(const Change& event);
     /// A download's step; by default a message at a fitting level.
     virtual void fetch(const FetchEvent& event);
+    /// A build's step; by default a message at a fitting level.
+    virtual void build(const BuildEvent& event);
 
     /// A task id unique within this process.
     static std::uint64_t new_task_id();

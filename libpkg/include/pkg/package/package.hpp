@@ -49,6 +49,9 @@ struct PKG_API PackageManifest {
     std::string version;  ///< [epoch:]version
     std::string release = "1";
     std::string arch;
+    /// The system it was built for (x86_64-linux-musl); "any" fits every
+    /// root, and is what a manifest without the key means.
+    std::string target = "any";
     std::vector<std::string> depends;
     std::vector<std::string> provides;
     std::vector<std::string> conflicts;
@@ -91,6 +94,10 @@ PKG_API std::optional<std::string> check_text(std::string_view text, std::string
 
 /// The architecture this pkg runs on, as a package names it (x86_64, aarch64).
 PKG_API std::string host_arch();
+/// Whether `target` is spelled as a triplet (ARCH-...: letters, digits,
+/// '_' and '.', parts joined by single '-') or is "any".
+PKG_API bool valid_target(std::string_view target);
+
 /// Whether `arch` is one pkg-package(5) knows.
 PKG_API bool known_arch(std::string_view arch);
 

@@ -66,6 +66,10 @@ struct BuildSpec {
     std::vector<std::string> configure;
     std::vector<std::string> make;
     std::vector<std::string> install;
+    /// `"toolchain": "build"`: built with the build machine's own compiler
+    /// and no --host, for a port that needs nothing of the target (the C
+    /// library itself, kernel headers); default: the target's toolchain.
+    bool build_toolchain = false;
 };
 
 /// A port: ports/<category>/<name>/port.json and the files beside it.
@@ -86,6 +90,10 @@ struct PKG_API Port {
     BuildSpec build;
     std::string test;
     std::vector<std::string> config_files;
+    /// Installed paths that may be setuid or setgid (relative, as config-files).
+    std::vector<std::string> setuid_files;
+    /// The builds' SOURCE_DATE_EPOCH (set by `pkg bump`); 0 when the port gives none.
+    std::int64_t source_date_epoch = 0;
 
     std::filesystem::path dir;       ///< the port's directory
     std::filesystem::path manifest;  ///< dir / "port.json"

@@ -49,6 +49,7 @@ public:
     std::vector<const Port*> reverse_dependencies(const std::string& name) const;
 
     const PortsTree& tree() const { return tree_; }
+    const ResolveOptions& options() const { return options_; }
 
 private:
     std::vector<const Port*> closure(std::vector<const Port*> start) const;

@@ -1,0 +1,185 @@
+#include "port_builds.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "fetch_view.hpp"
+#include "pkg/build/build_plan.hpp"
+#include "pkg/error.hpp"
+#include "pkg/package/package_io.hpp"
+#include "ports_view.hpp"
+#include "transaction_view.hpp"
+
+namespace pkgmgr {
+namespace {
+
+namespace fs = std::filesystem;
+
+pkg::BuildSettings build_settings(const pkg::Config& config, const PortBuildOptions& options) {
+    pkg::BuildSettings s;
+    s.build_dir = config.build_dir;
+    s.packages_dir = config.packages_dir;
+    s.sysroot = config.root;
+    s.jobs = config.jobs;
+    s.cflags = config.cflags;
+    s.cxxflags = config.cxxflags;
+    s.ldflags = config.ldflags;
+    s.timeout = std::chrono::seconds(config.build_timeout);
+    s.sandbox = options.sandbox;
+    s.keep = options.keep;
+    return s;
+}
+
+pkg::ToolchainRequest toolchain_request(const pkg::Config& config, const PortBuildOptions& options,
+                                        const pkg::Port& port) {
+    pkg::ToolchainRequest r;
+    r.target = config.target;
+    r.sysroot_host = config.root;
+    // In the sandbox the root is always seen at /sysroot, so that its
+    // location never ends up in what is built.
+    r.sysroot_seen = options.sandbox ? fs::path("/sysroot") : config.root;
+    r.directory = config.build_dir / "toolchains";
+    r.build_toolchain = port.build.build_toolchain;
+    return r;
+}
+
+std::string step_line(const pkg::BuildStep& s) {
+    std::string what = s.action == pkg::BuildStep::Action::installed ? "installed"
+                       : s.action == pkg::BuildStep::Action::reuse   ? "reuse"
+                                                                     : "build";
+    std::string line = what + " " + s.port->name + " " + s.port->full_version();
+    if (s.action != pkg::BuildStep::Action::installed && s.install) {
+        line += s.upgrade ? ", then upgrade" : ", then install";
+        line += s.explicit_ ? "" : " (as a dependency)";
+    }
+    return line;
+}
+
+nlohmann::ordered_json steps_json(const std::vector<pkg::BuildStep>& steps) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& s : steps) {
+        list.push_back({{"port", s.port->name},
+                        {"version", s.port->full_version()},
+                        {"action", pkg::build_action_name(s.action)},
+                        {"install", s.install && s.action != pkg::BuildStep::Action::installed},
+                        {"explicit", s.explicit_},
+                        {"package", s.package.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.package.string())}});
+    }
+    return list;
+}
+
+}  // namespace
+
+int build_and_install(Context& context, const std::vector<std::string>& names, const PortBuildOptions& options) {
+    const pkg::Config& config = context.config;
+    if (!options.sandbox) {
+        context.events.message({pkg::Level::warning,
+                                "--no-sandbox: the builds run on the host as this user, with its network and "
+                                "every file it may write"});
+    }
+    PortsView view(config);
+    std::vector<const pkg::Port*> targets;
+    for (const auto& name : names) targets.push_back(&view.tree().get(name));
+
+    pkg::BuildPlanRequest request;
+    request.targets = targets;
+    request.install_targets = options.install_targets;
+    request.rebuild = options.rebuild;
+    request.assume_installed = config.assume_installed;
+    request.root_is_host = config.root.lexically_normal() == "/";
+    for (const auto& p : context.database().packages()) {
+        request.installed[p.name] = {p.version + "-" + p.release, p.port_hash};
+    }
+    pkg::BuildSettings settings = build_settings(config, options);
+    auto toolchain_for = [&](const pkg::Port& port) -> std::optional<pkg::Toolchain> {
+        try {
+            return pkg::make_toolchain(toolchain_request(config, options, port));
+        } catch (const pkg::DependencyError&) {
+            return std::nullopt;  // known once what it needs is installed
+        }
+    };
+    pkg::PortHasher hasher(view.resolver());
+    std::vector<pkg::BuildStep> steps = pkg::plan_builds(view.resolver(), hasher, settings, request, toolchain_for);
+
+    size_t work = 0;
+    for (const auto& s : steps) work += s.action != pkg::BuildStep::Action::installed;
+    if (!context.json() || options.dry_run) {
+        if (!context.json()) {
+            for (const auto& s : steps) context.out << step_line(s) << '\n';
+            context.out.flush();
+        }
+    }
+    if (options.dry_run || work == 0) {
+        if (context.json()) {
+            context.print_json({{"dry-run", options.dry_run}, {"steps", steps_json(steps)}, {"packages", nlohmann::ordered_json::array()}});
+        } else if (work == 0) {
+            context.out << "nothing to do\n";
+        }
+        return 0;
+    }
+    if (!context.events.ask({fmt::format("Carry out {} step{}?", work, work == 1 ? "" : "s"), true})) {
+        throw pkg::Declined("nothing was changed");
+    }
+
+    // Every source first, in parallel: nothing needs the network after this.
+    std::vector<pkg::FetchRequest> requests;
+    std::vector<size_t> first_request(steps.size(), 0);
+    for (size_t i = 0; i < steps.size(); ++i) {
+        first_request[i] = requests.size();
+        if (steps[i].action != pkg::BuildStep::Action::build) continue;
+        for (auto& r : fetch_requests(*steps[i].port, config)) requests.push_back(std::move(r));
+    }
+    std::vector<pkg::FetchResult> fetched;
+    if (!requests.empty()) {
+        pkg::Fetcher fetcher(fetch_settings(config, context.events), context.events);
+        fetched = fetcher.fetch(requests);
+    }
+
+    nlohmann::ordered_json built = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const pkg::BuildStep& step = steps[i];
+        if (step.action == pkg::BuildStep::Action::installed) continue;
+        const pkg::Port& port = *step.port;
+        fs::path package = step.package;
+        pkg::PackageManifest manifest;
+        bool reused = step.action == pkg::BuildStep::Action::reuse;
+        if (reused) {
+            manifest = pkg::read_package_manifest(package);
+            context.events.build({pkg::BuildEvent::Kind::reused, port.name, "", package.string(), ""});
+        } else {
+            pkg::Toolchain toolchain = pkg::make_toolchain(toolchain_request(config, options, port));
+            bool target = std::find(targets.begin(), targets.end(), &port) != targets.end();
+            std::optional<pkg::BuildResult> result;
+            if (!(options.rebuild && target)) result = pkg::find_built(settings, port, step.port_hash, toolchain);
+            if (result) {
+                reused = true;
+                context.events.build({pkg::BuildEvent::Kind::reused, port.name, "", result->package.string(), ""});
+            } else {
+                pkg::BuildInput input;
+                input.port = &port;
+                input.port_hash = step.port_hash;
+                input.sources.assign(fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i]),
+                                     fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i] + port.sources.size()));
+                result = pkg::build_port(settings, input, toolchain, context.events);
+            }
+            package = result->package;
+            manifest = result->manifest;
+        }
+        built.push_back({{"port", port.name}, {"package", package.string()}, {"reused", reused}});
+        if (!context.json()) context.out << (reused ? "reused " : "built ") << package.string() << '\n';
+        if (!step.install) continue;
+        pkg::TransactionRequest t;
+        prepare_request(context, t, options.command);
+        t.plan.install.push_back(manifest);
+        t.files.push_back(package);
+        t.plan.reason = step.explicit_ ? pkg::db::Reason::explicit_ : pkg::db::Reason::automatic;
+        t.reason_given = step.explicit_;
+        pkg::run_transaction(context.door(), context.database(), t, context.events,
+                             [](const pkg::Plan&) { return true; });
+    }
+    if (context.json()) {
+        context.print_json({{"dry-run", false}, {"steps", steps_json(steps)}, {"packages", built}});
+    }
+    return 0;
+}
+
+}  // namespace pkgmgr
