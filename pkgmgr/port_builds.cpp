@@ -1,5 +1,7 @@
 #include "port_builds.hpp"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "fetch_view.hpp"
@@ -76,9 +78,26 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
                                 "--no-sandbox: the builds run on the host as this user, with its network and "
                                 "every file it may write"});
     }
-    PortsView view(config);
+    // A name that is no port is most likely a package file given without
+    // its path: say both.
+    auto not_a_port = [&](const std::string& name, const std::string& why) {
+        return pkg::with_hint(
+            pkg::UsageError("'{}' is not a package file, and not a port: {}", name, why),
+            "give a package file's path (./" + name + ".pkg.tar.zst), or the name of a port of the ports tree");
+    };
+    std::optional<PortsView> view_holder;
+    try {
+        view_holder.emplace(config);
+    } catch (const pkg::Error& e) {
+        if (!options.install_targets) throw;
+        throw not_a_port(names.front(), e.what());
+    }
+    PortsView& view = *view_holder;
     std::vector<const pkg::Port*> targets;
-    for (const auto& name : names) targets.push_back(&view.tree().get(name));
+    for (const auto& name : names) {
+        if (options.install_targets && !view.tree().find(name)) throw not_a_port(name, "no port has that name");
+        targets.push_back(&view.tree().get(name));
+    }
 
     pkg::BuildPlanRequest request;
     request.targets = targets;

@@ -1,5 +1,6 @@
 // pkg config: the configuration in effect, with precedence across layers.
 
+#include "pkg/config.hpp"
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,11 @@ TEST(ConfigCommand, ShowsEveryKeyWithOrigins) {
                            "fetch-deadline = 120  # default\n"
                            "fetch-max-size = 4G  # default\n"
                            "debian-sources =   # default\n"
+                           "target = " + pkg::build_triplet() + "  # default\n"
+                           "cflags = -O2 -pipe  # default\n"
+                           "cxxflags = -O2 -pipe  # default\n"
+                           "ldflags =   # default\n"
+                           "build-timeout = 0  # default\n"
                            "provider.sh = busybox  # " + file + ":3\n";
     EXPECT_EQ(r.out, expected);
 }
