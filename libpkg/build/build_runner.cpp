@@ -136,7 +136,9 @@ private:
         spec.binds.push_back({dir_ / "src", "/build", true});
         spec.binds.push_back({dir_ / "dest", "/destdir", !in_sysroot});
         spec.binds.push_back({port_.dir, "/port", false});
-        if (toolchain_.cross && !in_sysroot) spec.binds.push_back({settings_.sysroot, "/sysroot", false});
+        if ((toolchain_.cross || native_with_sysroot(settings_, toolchain_)) && !in_sysroot) {
+            spec.binds.push_back({settings_.sysroot, "/sysroot", false});
+        }
         if (!toolchain_.bin.empty() && !in_sysroot) {
             spec.binds.push_back({toolchain_.bin.parent_path(), "/toolchain", false});
         }
@@ -163,9 +165,16 @@ private:
         if (!result.succeeded()) {
             std::string why = result.describe(settings_.timeout);
             events_.build({BuildEvent::Kind::failed, port_.name, phase, log.string(), why});
-            throw with_hint(BuildError(port_.name, phase, log, log_tail(log),
-                                       fmt::format("building {}: the {} phase failed ({}); its log is {}",
-                                                   port_.name, phase, why, log.string())),
+            std::string tail = log_tail(log);
+            std::string indented;
+            for (size_t at = 0; at < tail.size();) {
+                size_t end = tail.find('\n', at);
+                indented += "  | " + tail.substr(at, end - at) + "\n";
+                at = end == std::string::npos ? tail.size() : end + 1;
+            }
+            throw with_hint(BuildError(port_.name, phase, log, tail,
+                                       fmt::format("building {}: the {} phase failed ({}); the end of its log, {}:\n{}",
+                                                   port_.name, phase, why, log.string(), indented)),
                             "the build directory " + dir_.string() + " is kept; pkg clean removes it");
         }
     }

@@ -116,6 +116,10 @@ std::vector<BuildPhase> build_phases(const Port& port, const std::vector<const A
     return phases;
 }
 
+bool native_with_sysroot(const BuildSettings& settings, const Toolchain& toolchain) {
+    return toolchain.target == toolchain.build && settings.sysroot.lexically_normal() != "/";
+}
+
 std::vector<std::string> build_environment(const Port& port, const BuildSettings& settings,
                                            const Toolchain& toolchain, const BuildPaths& paths) {
     std::string path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
@@ -138,9 +142,18 @@ std::vector<std::string> build_environment(const Port& port, const BuildSettings
         "BUILD=" + toolchain.build,
         "HOST=" + toolchain.target,
         "TARGET=" + toolchain.target,
-        "SYSROOT=" + (toolchain.cross ? paths.sysroot.string() : std::string("/")),
+        "SYSROOT=" + (toolchain.cross || native_with_sysroot(settings, toolchain) ? paths.sysroot.string()
+                                                                                 : std::string("/")),
     };
     if (toolchain.cross) env.push_back("CROSS_COMPILE=" + toolchain.target + "-");
+    if (native_with_sysroot(settings, toolchain)) {
+        // A native build for another root: the build machine's compiler
+        // and libc, with the root's headers and libraries searched before
+        // the system's (as -I and -L would be).
+        env.push_back("CPATH=" + (paths.sysroot / "usr/include").string());
+        env.push_back("LIBRARY_PATH=" + (paths.sysroot / "usr/lib").string());
+        env.push_back("PKG_CONFIG_PATH=" + (paths.sysroot / "usr/lib/pkgconfig").string());
+    }
     std::sort(env.begin(), env.end());
     return env;
 }

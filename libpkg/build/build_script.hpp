@@ -38,6 +38,10 @@ std::vector<BuildPhase> build_phases(const Port& port, const std::vector<const A
 std::vector<std::string> build_environment(const Port& port, const BuildSettings& settings,
                                            const Toolchain& toolchain, const BuildPaths& paths);
 
+/// Whether the build is native (the target is the build machine) for a
+/// root other than `/`, whose headers and libraries it then searches first.
+bool native_with_sysroot(const BuildSettings& settings, const Toolchain& toolchain);
+
 /// `text` quoted for a POSIX shell.
 std::string shell_quote(std::string_view text);
 

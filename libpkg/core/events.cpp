@@ -115,7 +115,8 @@ std::string describe_build(const BuildEvent& e) {
 }
 
 void EventSink::build(const BuildEvent& event) {
-    Level level = event.kind == BuildEvent::Kind::failed    ? Level::error
+    // A failure is reported by the error that follows it, with the log's end.
+    Level level = event.kind == BuildEvent::Kind::failed    ? Level::debug
                   : event.kind == BuildEvent::Kind::warning ? Level::warning
                                                             : Level::info;
     message({level, describe_build(event)});
