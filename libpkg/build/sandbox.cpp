@@ -263,9 +263,9 @@ SandboxResult run_sandboxed(const SandboxSpec& spec) {
     int err = ::posix_spawn(&pid, helper.c_str(), actions, setup.attributes(), argv.data(),
                             no_environment);
     if (err != 0) {
-        throw with_hint(SystemError{err, helper, "cannot start the build sandbox's helper {}",
-                                    helper.string()},
-                        "reinstall pkg: the helper is part of it");
+        throw with_hint(
+            SystemError{err, helper, "cannot start the build sandbox's helper {}", helper.string()},
+            "reinstall pkg: the helper is part of it");
     }
     report.reset();  // else the read below never sees the end
 

@@ -30,8 +30,8 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <grp.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -98,32 +98,58 @@ enum class Step : int {
 
 const char* step_name(Step step) {
     switch (step) {
-        case Step::arguments: return "arguments";
-        case Step::parent: return "parent";
-        case Step::pipe: return "pipe";
-        case Step::clone: return "clone";
-        case Step::id_map: return "id-map";
-        case Step::handshake: return "handshake";
-        case Step::private_mounts: return "private-mounts";
-        case Step::base: return "base";
-        case Step::new_root: return "new-root";
-        case Step::build_root: return "build-root";
-        case Step::tmp: return "tmp";
-        case Step::proc: return "proc";
-        case Step::dev: return "dev";
-        case Step::bind: return "bind";
-        case Step::hosts: return "hosts";
-        case Step::hostname: return "hostname";
-        case Step::network: return "network";
-        case Step::pivot: return "pivot";
-        case Step::read_only: return "read-only";
-        case Step::command_namespace: return "command-namespace";
-        case Step::command_map: return "command-map";
-        case Step::chdir: return "chdir";
-        case Step::stdin: return "stdin";
-        case Step::exec: return "exec";
-        case Step::wait: return "wait";
-        case Step::kill: return "kill";
+        case Step::arguments:
+            return "arguments";
+        case Step::parent:
+            return "parent";
+        case Step::pipe:
+            return "pipe";
+        case Step::clone:
+            return "clone";
+        case Step::id_map:
+            return "id-map";
+        case Step::handshake:
+            return "handshake";
+        case Step::private_mounts:
+            return "private-mounts";
+        case Step::base:
+            return "base";
+        case Step::new_root:
+            return "new-root";
+        case Step::build_root:
+            return "build-root";
+        case Step::tmp:
+            return "tmp";
+        case Step::proc:
+            return "proc";
+        case Step::dev:
+            return "dev";
+        case Step::bind:
+            return "bind";
+        case Step::hosts:
+            return "hosts";
+        case Step::hostname:
+            return "hostname";
+        case Step::network:
+            return "network";
+        case Step::pivot:
+            return "pivot";
+        case Step::read_only:
+            return "read-only";
+        case Step::command_namespace:
+            return "command-namespace";
+        case Step::command_map:
+            return "command-map";
+        case Step::chdir:
+            return "chdir";
+        case Step::stdin:
+            return "stdin";
+        case Step::exec:
+            return "exec";
+        case Step::wait:
+            return "wait";
+        case Step::kill:
+            return "kill";
     }
     return "unknown";
 }
@@ -344,8 +370,7 @@ void write_file(const std::string& path, const std::string& text, Step step) {
         fail(step, n < 0 ? err : EIO, "cannot write '" + text + "' to " + path);
 }
 
-void write_id_maps(pid_t pid, const std::string& uid_map, const std::string& gid_map,
-                   Step step) {
+void write_id_maps(pid_t pid, const std::string& uid_map, const std::string& gid_map, Step step) {
     std::string dir = "/proc/" + std::to_string(pid) + "/";
     write_file(dir + "setgroups", "deny", step);
     write_file(dir + "uid_map", uid_map, step);
@@ -367,8 +392,11 @@ void mount_or_fail(const char* source, const std::string& target, const char* ty
                    unsigned long flags, const char* data, Step step) {
     if (::mount(source, target.c_str(), type, flags, data) != 0) {
         fail(step, errno,
-             std::string("cannot mount ") + (type ? type : source ? source : "") + " at " +
-                 target);
+             std::string("cannot mount ") +
+                 (type     ? type
+                  : source ? source
+                           : "") +
+                 " at " + target);
     }
 }
 
@@ -396,9 +424,8 @@ const std::string old_root = "/oldroot";
 const std::string new_root = "/newroot";
 
 bool skipped_top_level(const std::string& name) {
-    static const char* const skipped[] = {"proc", "sys",   "dev", "tmp", "run",
-                                          "home", "root",  "mnt", "media", "srv",
-                                          "lost+found", "boot"};
+    static const char* const skipped[] = {"proc", "sys", "dev",   "tmp", "run",        "home",
+                                          "root", "mnt", "media", "srv", "lost+found", "boot"};
     for (const char* s : skipped) {
         if (name == s)
             return true;
@@ -430,14 +457,15 @@ void bind_build_root(const Job& job) {
             std::vector<char> target(static_cast<std::size_t>(PATH_MAX) + 1);
             ssize_t n = ::readlink(from.c_str(), target.data(), target.size() - 1);
             if (n < 0)
-                fail(Step::build_root, errno, "cannot read the link " + from.substr(old_root.size()));
+                fail(Step::build_root, errno,
+                     "cannot read the link " + from.substr(old_root.size()));
             make_symlink(std::string(target.data(), static_cast<std::size_t>(n)), to,
                          Step::build_root);
         } else if (S_ISDIR(st.st_mode)) {
             make_directory(to, 0755, Step::build_root);
             mount_or_fail(from.c_str(), to, nullptr, MS_BIND | MS_REC, nullptr, Step::build_root);
-            set_mount_attributes(to, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                                 true, Step::build_root);
+            set_mount_attributes(to, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
+                                 Step::build_root);
         }
     }
 }
@@ -473,8 +501,9 @@ void make_mount_point(const Bind& bind, bool directory) {
                      "cannot bind " + bind.host + " at " + inside + ": not the same type");
             continue;
         }
-        int made = (!last || directory) ? ::mkdir(path.c_str(), 0755)
-                                        : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        int made = (!last || directory)
+                       ? ::mkdir(path.c_str(), 0755)
+                       : ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (made < 0) {
             int err = errno;
             if (err == EROFS)
@@ -546,8 +575,8 @@ void make_hosts() {
     write_all(fd, "127.0.0.1 localhost\n::1 localhost\n");
     ::close(fd);
     mount_or_fail(file.c_str(), etc_hosts, nullptr, MS_BIND, nullptr, Step::hosts);
-    set_mount_attributes(etc_hosts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                         false, Step::hosts);
+    set_mount_attributes(etc_hosts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false,
+                         Step::hosts);
 }
 
 // The kernel's struct in6_ifreq (linux/ipv6.h clashes with netinet/in.h).
@@ -614,7 +643,8 @@ void build_root(const Job& job) {
     mount_or_fail("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", Step::new_root);
     bind_build_root(job);
     make_directory(new_root + "/tmp", 01777, Step::tmp);
-    mount_or_fail("tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", Step::tmp);
+    mount_or_fail("tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
+                  Step::tmp);
     // Before the old root goes: the kernel mounts a proc only where a full
     // one is visible.
     make_directory(new_root + "/proc", 0555, Step::proc);
@@ -694,7 +724,9 @@ void build_root(const Job& job) {
     // make sure H did not die in between (getppid() says 0 here, H being
     // outside the PID namespace: its pidfd says whether it lives).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    struct pollfd parent {parent_pidfd, POLLIN, 0};
+    struct pollfd parent {
+        parent_pidfd, POLLIN, 0
+    };
     if (::poll(&parent, 1, 0) != 0)
         ::_exit(1);
     ::close(parent_pidfd);
@@ -758,15 +790,17 @@ bool wait_until(int pidfd, const Deadline& deadline) {
         if (deadline.set) {
             struct timespec now {};
             ::clock_gettime(CLOCK_MONOTONIC, &now);
-            long long left_ns = (static_cast<long long>(deadline.at.tv_sec) - now.tv_sec) *
-                                    1000000000LL +
-                                (deadline.at.tv_nsec - now.tv_nsec);
+            long long left_ns =
+                (static_cast<long long>(deadline.at.tv_sec) - now.tv_sec) * 1000000000LL +
+                (deadline.at.tv_nsec - now.tv_nsec);
             if (left_ns <= 0)
                 return false;
             long long left_ms = (left_ns + 999999) / 1000000;
             ms = left_ms > 1 << 30 ? 1 << 30 : static_cast<int>(left_ms);
         }
-        struct pollfd p {pidfd, POLLIN, 0};
+        struct pollfd p {
+            pidfd, POLLIN, 0
+        };
         int n = ::poll(&p, 1, ms);
         if (n < 0) {
             if (errno == EINTR)
@@ -900,9 +934,9 @@ int run_isolated(Job& job, const Deadline& deadline) {
         fail(Step::clone, errno, "cannot open a pidfd of the helper");
     ::fcntl(self, F_SETFD, FD_CLOEXEC);
     int pidfd = -1;
-    pid_t init = clone_process(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-                                   CLONE_NEWIPC | CLONE_NEWUTS,
-                               &pidfd);
+    pid_t init = clone_process(
+        CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS,
+        &pidfd);
     if (init < 0)
         fail(Step::clone, errno, "cannot clone into new namespaces");
     if (init == 0) {

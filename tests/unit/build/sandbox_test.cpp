@@ -41,7 +41,7 @@ constexpr unsigned nobody_id = 65534;
 // What run_sandboxed did: its result, or the message of what it threw.
 struct Outcome {
     SandboxResult result;
-    std::string error;       // empty when it returned
+    std::string error;  // empty when it returned
     bool system_error = false;
 };
 
@@ -289,7 +289,8 @@ TEST_P(SandboxAs, NoNetworkButItsOwnLoopback) {
     // getent ahosts asks getaddrinfo with AI_ADDRCONFIG; the Python part
     // serves and connects on the sandbox's loopback, by the name localhost.
     std::string script =
-        "(echo > /dev/tcp/127.0.0.1/" + port + ") 2>/dev/null && echo host-reached\n"
+        "(echo > /dev/tcp/127.0.0.1/" + port +
+        ") 2>/dev/null && echo host-reached\n"
         "getent ahosts localhost | grep -q 127.0.0.1 && echo resolved\n"
         "hostname=$(uname -n); echo \"hostname $hostname\"\n"
         "/usr/bin/python3 -c '\n"
@@ -391,7 +392,9 @@ TEST_P(SandboxAs, ADaemonDoesNotOutliveTheBuild) {
     // sandbox's init; both hold the output pipe.
     Outcome o = run_as(GetParam(), shell("setsid sh -c 'sleep " + token +
                                              " & echo $! > /tmp/pid' & wait\n"
-                                             "(sleep " + token + " &)\n"
+                                             "(sleep " +
+                                             token +
+                                             " &)\n"
                                              "kill -0 $(cat /tmp/pid) && echo alive\n",
                                          out.fd()));
     ASSERT_EQ(o.error, "");
@@ -420,13 +423,13 @@ TEST_P(SandboxAs, ATimeoutKillsEverything) {
 
 TEST_P(SandboxAs, ItsOwnHostnameProcDevAndTmp) {
     Output out;
-    Outcome o = run_as(GetParam(),
-                       shell("uname -n; echo /proc/[0-9]*; cat /proc/1/comm\n"
-                             "echo gone > /dev/null && head -c 3 /dev/zero | od -An -tx1\n"
-                             "stat -c %a /tmp; ls -A /tmp | wc -l\n"
-                             "test -e /sys/kernel || echo no-sys\n"
-                             "ls /dev\n",
-                             out.fd()));
+    Outcome o =
+        run_as(GetParam(), shell("uname -n; echo /proc/[0-9]*; cat /proc/1/comm\n"
+                                 "echo gone > /dev/null && head -c 3 /dev/zero | od -An -tx1\n"
+                                 "stat -c %a /tmp; ls -A /tmp | wc -l\n"
+                                 "test -e /sys/kernel || echo no-sys\n"
+                                 "ls /dev\n",
+                                 out.fd()));
     ASSERT_EQ(o.error, "");
     EXPECT_TRUE(o.result.succeeded()) << out.text();
     EXPECT_EQ(out.text(),
@@ -512,8 +515,8 @@ TEST_P(SandboxAs, WithoutIsolationTheSameCommandEnvironmentAndTimeout) {
     Outcome o = run_as(GetParam(), spec);
     ASSERT_EQ(o.error, "");
     EXPECT_EQ(o.result.exit_status, 4);
-    EXPECT_EQ(out.text(), build.string() + "\nPATH=/usr/bin:/bin\nONLY=this\nPWD=" +
-                              build.string() + "\n");
+    EXPECT_EQ(out.text(),
+              build.string() + "\nPATH=/usr/bin:/bin\nONLY=this\nPWD=" + build.string() + "\n");
 
     std::string token = unique_token();
     OutputPipe pipe;
