@@ -58,6 +58,10 @@ struct SandboxOwner {
     unsigned uid;
     unsigned gid;
 };
+/// As root, the sandbox's ids 0..65535 are host ids sandbox_id_base ..
+/// sandbox_id_base + 65535 (uids and gids alike): 1879048192 (0x70000000),
+/// far above any id a distribution or a directory service hands out.
+inline constexpr unsigned sandbox_id_base = 0x70000000;
 PKG_API SandboxOwner sandbox_owner();
 
 /// Gives the tree at `dir` (not following symlinks) to sandbox_owner(), so
