@@ -69,23 +69,29 @@ std::string triplet_arch(const std::string& triplet) { return triplet.substr(0, 
 
 std::string musl_specs(const fs::path& sysroot, const std::string& arch) {
     // musl's musl-gcc.specs is the model: only the sysroot's headers (and
-    // gcc's own: include%s), only its libraries, its start files, and its
-    // dynamic linker. Static libgcc alone: Debian's libgcc_eh.a needs
-    // glibc. musl's link spec drops --eh-frame-hdr, which unwinding needs.
+    // gcc's own: include%s), only its libraries (not gcc's private
+    // directory, whose libgcc_s, libatomic and libgcc_eh are glibc's), its
+    // start files chosen as gcc chooses them, and its dynamic linker.
+    // Static libgcc alone: Debian's libgcc_eh.a needs glibc. musl's link
+    // spec drops --eh-frame-hdr, which unwinding needs: it is back.
     std::string inc = (sysroot / "usr/include").string();
     std::string lib = (sysroot / "usr/lib").string();
     std::string ldso = "/lib/ld-musl-" + arch + ".so.1";
+    std::string emulation = arch == "x86_64" ? "-m elf_x86_64 " : arch == "aarch64" ? "-m aarch64linux " : "";
     std::string s;
     s += "%rename cpp_options old_cpp_options\n\n";
     s += "*cpp_options:\n-nostdinc -isystem " + inc + " -isystem include%s %(old_cpp_options)\n\n";
     s += "*cc1:\n%(cc1_cpu) -nostdinc -isystem " + inc + " -isystem include%s\n\n";
-    s += "*link_libgcc:\n-L" + lib + " -L .%s\n\n";
+    s += "*link_libgcc:\n-L" + lib + "\n\n";
     s += "*libgcc:\nlibgcc.a%s\n\n";
-    s += "*startfile:\n%{!shared: " + lib + "/Scrt1.o} " + lib + "/crti.o crtbeginS.o%s\n\n";
-    s += "*endfile:\ncrtendS.o%s " + lib + "/crtn.o\n\n";
-    s += "*link:\n-dynamic-linker " + ldso +
-         " -nostdlib --eh-frame-hdr %{shared:-shared} %{static:-static} %{rdynamic:-export-dynamic}\n\n";
-    s += "*esp_link:\n\n\n*esp_options:\n\n\n*esp_cpp_options:\n\n\n";
+    s += "*startfile:\n%{shared:;static-pie:" + lib + "/rcrt1.o;static:" + lib + "/crt1.o;!no-pie:" + lib +
+         "/Scrt1.o;:" + lib + "/crt1.o} " + lib +
+         "/crti.o %{static:crtbeginT.o%s;shared|static-pie|!no-pie:crtbeginS.o%s;:crtbegin.o%s}\n\n";
+    s += "*endfile:\n%{Ofast|ffast-math|funsafe-math-optimizations:crtfastmath.o%s} "
+         "%{static:crtend.o%s;shared|static-pie|!no-pie:crtendS.o%s;:crtend.o%s} " + lib + "/crtn.o\n\n";
+    s += "*link:\n%{!r:--build-id} %{!static|static-pie:--eh-frame-hdr} " + emulation +
+         "--hash-style=gnu -nostdlib %{shared:-shared} %{!shared:%{!static:%{!static-pie:%{rdynamic:-export-dynamic} "
+         "-dynamic-linker " + ldso + "}} %{static:-static} %{static-pie:-static -pie --no-dynamic-linker -z text}}\n";
     return s;
 }
 
@@ -124,10 +130,24 @@ Toolchain make_toolchain(const ToolchainRequest& request) {
         auto gcc = find_program("gcc", kHostPath);
         if (!gcc) throw DependencyError("the musl toolchain needs the host's gcc");
         // The wrapper names the specs by the path the build sees the toolchain at.
+        // gcc reads CPATH and LIBRARY_PATH whatever -nostdinc says: the
+        // host's headers would leak in. The specs are found beside bin/, where
+        // the build sees the toolchain.
         std::string wrapper = "#!/bin/sh\n# pkg's " + t.target + " toolchain: the host's gcc for musl (C only).\n" +
+                              "unset CPATH C_INCLUDE_PATH LIBRARY_PATH GCC_EXEC_PREFIX COMPILER_PATH\n" +
                               "exec " + gcc->string() + " -specs=\"${0%/bin/*}/musl-gcc.specs\" \"$@\"\n";
         write_file(bin / (t.target + "-gcc"), wrapper, 0755);
         write_file(bin / (t.target + "-cc"), wrapper, 0755);
+        if (auto pkg_config = find_program("pkg-config", kHostPath)) {
+            // pkg-config of the build machine, reading only the sysroot's .pc files.
+            std::string root = request.sysroot_seen.string();
+            write_file(bin / (t.target + "-pkg-config"),
+                       "#!/bin/sh\nexport PKG_CONFIG_LIBDIR=" + root + "/usr/lib/pkgconfig:" + root +
+                           "/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=" + root +
+                           " PKG_CONFIG_SYSTEM_INCLUDE_PATH=" + root + "/usr/include PKG_CONFIG_SYSTEM_LIBRARY_PATH=" +
+                           root + "/usr/lib\nunset PKG_CONFIG_PATH\nexec " + pkg_config->string() + " \"$@\"\n",
+                       0755);
+        }
         for (const char* tool : {"ar", "ranlib", "nm", "strip", "objcopy", "objdump", "readelf", "ld", "as"}) {
             link_tool(bin, t.target, tool);
         }

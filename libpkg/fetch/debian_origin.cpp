@@ -165,6 +165,9 @@ ProgramResult run_apt(const DebianOriginSettings& settings, const char* tool,
             program.environment.push_back(std::string(name) + "=" + value);
     }
     program.directory = directory;
+    // apt-cache showsrc of a large source (linux lists hundreds of binary
+    // packages) prints megabytes; what is parsed must be whole.
+    program.output_limit = 64u << 20;
     return run_program(program);
 }
 

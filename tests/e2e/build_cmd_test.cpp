@@ -146,7 +146,244 @@ TEST_F(Build, ALibraryAndAProgramThatNeedsItAreBuiltAndInstalledInOrder) {
 
     auto again = pkg({"install", "-y", "greet"});
     ASSERT_EQ(again.status, 0) << again.err;
-    EXPECT_EQ(again.out, "installed libgreet 1.0-1\ninstalled greet 1.0-1\nnothing to do\n");
+    EXPECT_EQ(again.out, "installed greet 1.0-1\nnothing to do\n");
+}
+
+}  // namespace
+
+namespace {
+
+// A one-file C program printing `text`, built by make.
+TestPort hello_port(const std::string& name, const std::string& text) {
+    TestPort p;
+    p.name = name;
+    p.source["hello.c"] = "#include <stdio.h>\nint main(void) { puts(\"" + text + "\"); return 0; }\n";
+    p.source["Makefile"] = "hello: hello.c\n\t$(CC) $(CFLAGS) -o $@ hello.c\n"
+                           "install: hello\n\tmkdir -p $(DESTDIR)$(PREFIX)/bin\n\tcp hello $(DESTDIR)$(PREFIX)/bin/" + name + "\n";
+    p.members = ",\n  \"build\": {\"style\": \"make\"}";
+    return p;
+}
+
+std::string output_of(const fs::path& program) { return pkgtest::run_process({program.string()}).out; }
+
+TEST_F(Build, APatchIsAppliedBeforeTheBuild) {
+    TestPort p = hello_port("patched", "unpatched");
+    p.members = ",\n  \"patches\": [\"fix.patch\"],\n  \"build\": {\"style\": \"make\"}";
+    p.files["patches/fix.patch"] =
+        "--- a/hello.c\n+++ b/hello.c\n@@ -1,2 +1,2 @@\n #include <stdio.h>\n"
+        "-int main(void) { puts(\"unpatched\"); return 0; }\n+int main(void) { puts(\"patched\"); return 0; }\n";
+    add(p);
+    auto r = pkg({"install", "-y", "patched"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(output_of(root / "usr/bin/patched"), "patched\n");
+}
+
+TEST_F(Build, ACmakePortBuilds) {
+    TestPort p;
+    p.name = "cmhello";
+    p.source["main.c"] = "#include <stdio.h>\nint main(void) { puts(\"built by cmake\"); return 0; }\n";
+    p.source["CMakeLists.txt"] = "cmake_minimum_required(VERSION 3.13)\nproject(cmhello C)\n"
+                                 "add_executable(cmhello main.c)\ninstall(TARGETS cmhello DESTINATION bin)\n";
+    p.members = ",\n  \"build\": {\"style\": \"cmake\", \"configure\": [\"-DCMAKE_C_FLAGS=-DFROM_PORT\"]}";
+    add(p);
+    auto r = pkg({"install", "-y", "cmhello"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(output_of(root / "usr/bin/cmhello"), "built by cmake\n");
+}
+
+TEST_F(Build, ACustomBuildAndHooksAroundStandardPhasesRun) {
+    TestPort custom;
+    custom.name = "custom";
+    custom.source["data.txt"] = "custom data\n";
+    custom.members = ",\n  \"build\": {\"style\": \"custom\"}";
+    custom.files["build"] = "mkdir -p \"$DESTDIR$PREFIX/share/custom\"\n"
+                            "cp data.txt \"$DESTDIR$PREFIX/share/custom/\"\n"
+                            "echo \"$HOST $JOBS $SOURCE_DATE_EPOCH\" >\"$DESTDIR$PREFIX/share/custom/env\"\n";
+    add(custom);
+    TestPort hooked = hello_port("hooked", "hooked");
+    hooked.files["build"] = "pre_build() { echo 'pre_build ran' >pre-build.txt; }\n"
+                            "post_install() { mkdir -p \"$DESTDIR$PREFIX/share/hooked\"; cp pre-build.txt \"$DESTDIR$PREFIX/share/hooked/\"; }\n";
+    add(hooked);
+    auto r = pkg({"install", "-y", "custom", "hooked"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_file(root / "usr/share/custom/data.txt"), "custom data\n");
+    EXPECT_EQ(read_file(root / "usr/share/custom/env"), pkg::build_triplet() + " 2 0\n");
+    EXPECT_EQ(read_file(root / "usr/share/hooked/pre-build.txt"), "pre_build ran\n");
+    EXPECT_EQ(output_of(root / "usr/bin/hooked"), "hooked\n");
+}
+
+TEST_F(Build, AFailingBuildNamesItsPhaseAndLogAndInstallsNothing) {
+    TestPort p = hello_port("broken", "never");
+    p.source["Makefile"] = "hello:\n\t@echo 'compiler says: boom'\n\t@false\ninstall:\n";
+    add(p);
+    auto r = pkg({"install", "-y", "broken"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("building broken: the build phase failed (exit status 2)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("| compiler says: boom"), std::string::npos) << r.err;
+    auto at = r.err.find("the end of its log, ");
+    ASSERT_NE(at, std::string::npos);
+    std::string log = r.err.substr(at + 20, r.err.find(":\n", at) - at - 20);
+    EXPECT_TRUE(fs::exists(log)) << log;
+    EXPECT_NE(read_file(log).find("compiler says: boom"), std::string::npos);
+    EXPECT_FALSE(fs::exists(root / "usr"));
+    EXPECT_EQ(pkg({"list"}).out, "");
+}
+
+TEST_F(Build, AFailingTestInstallsNothing) {
+    TestPort p = hello_port("untested", "hi");
+    p.members += ",\n  \"test\": \"\\\"$DESTDIR$PREFIX/bin/untested\\\" | grep -q bye\"";
+    add(p);
+    auto r = pkg({"install", "-y", "untested"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("the check phase failed"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(root / "usr"));
+}
+
+// A build that connects to a listener on the host's loopback: the sandbox
+// has a loopback of its own, so the connection is refused.
+TEST_F(Build, ABuildCannotReachTheHostsNetwork) {
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::listen(listener, 4), 0);
+    socklen_t length = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    int port = ntohs(address.sin_port);
+
+    TestPort p;
+    p.name = "netty";
+    p.source["net.c"] =
+        "#include <arpa/inet.h>\n#include <stdio.h>\n#include <string.h>\n#include <errno.h>\n#include <sys/socket.h>\n"
+        "int main(void) { int s = socket(AF_INET, SOCK_STREAM, 0); struct sockaddr_in a; memset(&a, 0, sizeof a);\n"
+        "  a.sin_family = AF_INET; a.sin_port = htons(" + std::to_string(port) + "); a.sin_addr.s_addr = htonl(0x7f000001);\n"
+        "  if (connect(s, (struct sockaddr*)&a, sizeof a) != 0) { printf(\"connect failed: %s\\n\", strerror(errno)); return 1; }\n"
+        "  puts(\"connected\"); return 0; }\n";
+    p.source["Makefile"] = "all:\n\t$(CC) -o net net.c\n\t./net\ninstall:\n\tmkdir -p $(DESTDIR)/usr/share\n";
+    p.members = ",\n  \"build\": {\"style\": \"make\"}";
+    add(p);
+    auto r = pkg({"install", "-y", "netty"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find("connect failed: Connection refused"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("| connected"), std::string::npos);
+    // Nothing ever reached the listener.
+    EXPECT_LT(::accept(listener, nullptr, nullptr), 0);
+    EXPECT_EQ(errno, EAGAIN);
+    ::close(listener);
+}
+
+TEST_F(Build, ABuildCannotWriteOutsideItsDirectories) {
+    fs::path outside = dir / "escaped";
+    TestPort p;
+    p.name = "escape";
+    p.source["Makefile"] = "all:\n\ttouch /usr/pkg-escape-test || echo 'usr refused'\n"
+                           "\ttouch " + outside.string() + " || echo 'host path refused'\n"
+                           "\ttouch /tmp/fine && echo 'tmp written'\n"
+                           "install:\n\ttouch /pkg-escape-test\n";
+    p.members = ",\n  \"build\": {\"style\": \"make\"}";
+    add(p);
+    auto r = pkg({"install", "-y", "--keep", "escape"});
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.err.find("the install phase failed"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists("/usr/pkg-escape-test"));
+    EXPECT_FALSE(fs::exists("/pkg-escape-test"));
+    EXPECT_FALSE(fs::exists(outside));
+    // The build phase's log says what was refused and what was allowed.
+    std::string logs;
+    for (const auto& d : fs::directory_iterator(dir / "builds")) {
+        if (fs::exists(d.path() / "logs")) {
+            for (const auto& l : fs::directory_iterator(d.path() / "logs")) logs += read_file(l.path());
+        }
+    }
+    EXPECT_NE(logs.find("usr refused"), std::string::npos) << logs;
+    EXPECT_NE(logs.find("host path refused"), std::string::npos) << logs;
+    EXPECT_NE(logs.find("tmp written"), std::string::npos) << logs;
+}
+
+TEST_F(Build, AThreeLevelChainIsBuiltAndInstalledInDependencyOrder) {
+    TestPort c = hello_port("level-c", "c");
+    TestPort b = hello_port("level-b", "b");
+    b.members = ",\n  \"depends\": {\"build\": [\"level-c\"], \"run\": [\"level-c\"]},\n  \"build\": {\"style\": \"make\"}";
+    TestPort a = hello_port("level-a", "a");
+    a.members = ",\n  \"depends\": {\"run\": [\"level-b\"]},\n  \"build\": {\"style\": \"make\"}";
+    add(c);
+    add(b);
+    add(a);
+    auto r = pkg({"install", "-y", "level-a"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "build level-c 1.0-1, then install (as a dependency)\n"
+                     "build level-b 1.0-1, then install (as a dependency)\n"
+                     "build level-a 1.0-1, then install\n"
+                     "built " + (dir / "packages" / pkg::build_triplet() / "level-c-1.0-1-x86_64.pkg.tar.zst").string() + "\n"
+                     "built " + (dir / "packages" / pkg::build_triplet() / "level-b-1.0-1-x86_64.pkg.tar.zst").string() + "\n"
+                     "built " + (dir / "packages" / pkg::build_triplet() / "level-a-1.0-1-x86_64.pkg.tar.zst").string() + "\n");
+    auto history = pkg({"--json", "history"});
+    auto h = nlohmann::json::parse(history.out);
+    ASSERT_EQ(h["transactions"].size(), 3u) << history.out;
+    EXPECT_EQ(output_of(root / "usr/bin/level-a"), "a\n");
+}
+
+TEST_F(Build, APackageBuiltBeforeIsReusedUnlessRebuilt) {
+    add(hello_port("reused", "r"));
+    auto first = pkg({"build", "-y", "reused"});
+    ASSERT_EQ(first.status, 0) << first.err;
+    EXPECT_EQ(first.out.substr(0, 19), "build reused 1.0-1\n");
+    fs::path package = dir / "packages" / pkg::build_triplet() / "reused-1.0-1-x86_64.pkg.tar.zst";
+    ASSERT_TRUE(fs::exists(package));
+    EXPECT_FALSE(fs::exists(root / "usr/bin/reused"));  // built, not installed
+    auto second = pkg({"build", "-y", "reused"});
+    ASSERT_EQ(second.status, 0) << second.err;
+    EXPECT_EQ(second.out, "reuse reused 1.0-1\nreused " + package.string() + "\n");
+    auto third = pkg({"build", "-y", "--rebuild", "reused"});
+    ASSERT_EQ(third.status, 0) << third.err;
+    EXPECT_EQ(third.out, "build reused 1.0-1\nbuilt " + package.string() + "\n");
+    // A changed port is a changed hash: built again.
+    std::string manifest = read_file(dir / "ports/test/reused/port.json");
+    write_file(dir / "ports/test/reused/port.json", manifest.replace(manifest.find("A test port"), 11, "A changed port"));
+    auto fourth = pkg({"build", "-y", "reused"});
+    ASSERT_EQ(fourth.status, 0) << fourth.err;
+    EXPECT_EQ(fourth.out, "build reused 1.0-1\nbuilt " + package.string() + "\n");
+}
+
+TEST_F(Build, PackagingChecksStopABadPackage) {
+    TestPort p;
+    p.name = "writable";
+    p.source["Makefile"] = "all:\ninstall:\n\tmkdir -p $(DESTDIR)/usr/share\n\techo x >$(DESTDIR)/usr/share/open\n"
+                           "\tchmod 666 $(DESTDIR)/usr/share/open\n";
+    p.members = ",\n  \"build\": {\"style\": \"make\"}";
+    add(p);
+    TestPort empty;
+    empty.name = "empty";
+    empty.source["Makefile"] = "all:\ninstall:\n";
+    empty.members = ",\n  \"build\": {\"style\": \"make\"}";
+    add(empty);
+    auto r = pkg({"build", "-y", "writable"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("/usr/share/open is world-writable"), std::string::npos) << r.err;
+    auto e = pkg({"build", "-y", "empty"});
+    EXPECT_EQ(e.status, 1);
+    EXPECT_NE(e.err.find("the build installed nothing into DESTDIR"), std::string::npos) << e.err;
+}
+
+TEST_F(Build, JsonGivesThePlanAndThePackages) {
+    add(hello_port("jsonny", "j"));
+    auto r = pkg({"--json", "install", "-y", "jsonny"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["steps"][0]["port"], "jsonny");
+    EXPECT_EQ(j["steps"][0]["action"], "build");
+    EXPECT_EQ(j["steps"][0]["install"], true);
+    EXPECT_EQ(j["packages"][0]["reused"], false);
+    // Events: the phases, each with its log.
+    std::vector<std::string> phases;
+    std::istringstream lines(r.err);
+    for (std::string line; std::getline(lines, line);) {
+        auto e = nlohmann::json::parse(line);
+        if (e["event"] == "build" && e["kind"] == "phase") phases.push_back(e["phase"]);
+    }
+    EXPECT_EQ(phases, (std::vector<std::string>{"build", "install", "package"}));
 }
 
 }  // namespace
