@@ -48,7 +48,7 @@ TEST(BundledPorts, EveryPortShowsAndHashesAsJson) {
         EXPECT_EQ(p["hash"].get<std::string>().size(), 64u) << p["name"];
         EXPECT_FALSE(p["sources"].empty()) << p["name"];
     }
-    EXPECT_EQ(ports[3]["sources"][0]["alternatives"][0]["prepare"], "autoreconf -fi");
+    EXPECT_EQ(ports[4]["sources"][0]["alternatives"][0]["prepare"], "autoreconf -fi");
 }
 
 TEST(BundledPorts, PortHashFollowsBuildDependencies) {
