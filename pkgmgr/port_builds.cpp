@@ -103,6 +103,7 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
     request.targets = targets;
     request.install_targets = options.install_targets;
     request.rebuild = options.rebuild;
+    request.upgrade = options.upgrade;
     request.assume_installed = config.assume_installed;
     request.root_is_host = config.root.lexically_normal() == "/";
     for (const auto& p : context.database().packages()) {
@@ -191,7 +192,8 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
         t.plan.install.push_back(manifest);
         t.files.push_back(package);
         t.plan.reason = step.explicit_ ? pkg::db::Reason::explicit_ : pkg::db::Reason::automatic;
-        t.reason_given = step.explicit_;
+        // An upgrade keeps the reason the package was installed for.
+        t.reason_given = !step.upgrade;
         pkg::run_transaction(context.door(), context.database(), t, context.events,
                              [](const pkg::Plan&) { return true; });
     }

@@ -18,6 +18,8 @@ struct PortBuildOptions {
     bool sandbox = true;
     bool keep = false;
     bool rebuild = false;
+    /// pkg upgrade: the targets are installed packages to replace.
+    bool upgrade = false;
     std::string command;  ///< the command line, for the transactions' history
 };
 

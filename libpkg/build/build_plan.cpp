@@ -139,6 +139,20 @@ const char* build_action_name(BuildStep::Action action) {
     return "build";
 }
 
+std::vector<OutdatedPort> outdated_ports(const PortsTree& tree, PortHasher& hasher,
+                                         const std::map<std::string, InstalledPort>& installed) {
+    std::vector<OutdatedPort> out;
+    for (const auto& [name, package] : installed) {
+        const PortRead* read = tree.find(name);
+        if (!read || !read->ok()) continue;
+        const Port& port = *read->port;
+        bool version_changed = port.full_version() != package.version;
+        bool hash_changed = !package.port_hash.empty() && hasher.hash(port) != package.port_hash;
+        if (version_changed || hash_changed) out.push_back({name, package.version, port.full_version(), version_changed});
+    }
+    return out;
+}
+
 std::vector<BuildStep> plan_builds(const Resolver& resolver, PortHasher& hasher, const BuildSettings& settings,
                                    const BuildPlanRequest& request,
                                    const std::function<std::optional<Toolchain>(const Port&)>& toolchain_for) {

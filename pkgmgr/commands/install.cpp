@@ -15,7 +15,7 @@ namespace {
 class InstallCommand final : public Command {
 public:
     std::string_view name() const override { return "install"; }
-    std::string_view summary() const override { return "Install or upgrade binary packages in one transaction"; }
+    std::string_view summary() const override { return "Install packages, or build and install ports"; }
     void describe(OptionSink& options) override {
         options.positional_list("FILE|PORT", files_,
                                 "Package files (NAME-VERSION-RELEASE-ARCH.pkg.tar.zst) or ports to build", true);

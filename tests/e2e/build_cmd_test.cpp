@@ -387,3 +387,67 @@ TEST_F(Build, JsonGivesThePlanAndThePackages) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Build, OutdatedAndUpgradeFollowABumpedPortAndLeaveAHeldOneAlone) {
+    add(hello_port("bumped", "one"));
+    add(hello_port("pinned", "one"));
+    ASSERT_EQ(pkg({"install", "-y", "bumped", "pinned"}).status, 0);
+    EXPECT_EQ(pkg({"outdated"}).out, "");
+    ASSERT_EQ(pkg({"hold", "pinned"}).status, 0);
+
+    TestPort bumped = hello_port("bumped", "two");
+    bumped.version = "1.1";
+    add(bumped);
+    TestPort pinned = hello_port("pinned", "two");
+    pinned.members += ",\n  \"release\": 2";
+    add(pinned);
+    auto outdated = pkg({"outdated"});
+    ASSERT_EQ(outdated.status, 0) << outdated.err;
+    EXPECT_EQ(outdated.out, "bumped 1.0-1 -> 1.1-1\npinned 1.0-1 -> 1.0-2 [held]\n");
+
+    auto dry = pkg({"upgrade", "--dry-run"});
+    ASSERT_EQ(dry.status, 0) << dry.err;
+    EXPECT_EQ(dry.out, "build bumped 1.1-1, then upgrade\n");
+    EXPECT_NE(dry.err.find("pinned is held: left at 1.0-1 (1.0-2 is available)"), std::string::npos) << dry.err;
+
+    auto r = pkg({"upgrade", "-y"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("upgraded bumped 1.0-1 -> 1.1-1"), std::string::npos) << r.err;
+    EXPECT_EQ(output_of(root / "usr/bin/bumped"), "two\n");
+    EXPECT_EQ(output_of(root / "usr/bin/pinned"), "one\n");
+    EXPECT_EQ(pkg({"outdated"}).out, "pinned 1.0-1 -> 1.0-2 [held]\n");
+    EXPECT_EQ(pkg({"upgrade", "-y"}).out, "nothing to upgrade\n");
+}
+
+// A port whose host tool is a port of the tree, not on the build machine:
+// pkg does not install into / on its own.
+TEST_F(Build, AMissingHostToolExitsSixNamingIt) {
+    add(hello_port("tool", "tool"));
+    TestPort p = hello_port("needs-tool", "x");
+    p.members = ",\n  \"depends\": {\"host\": [\"tool\"]},\n  \"build\": {\"style\": \"make\"}";
+    add(p);
+    auto r = pkg({"install", "-y", "needs-tool"});
+    EXPECT_EQ(r.status, 6);
+    EXPECT_NE(r.err.find("needs-tool needs the host tool tool, which the build machine lacks"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "packages"));
+}
+
+TEST_F(Build, AnUnprivilegedUserBuildsAndInstallsIntoTheirOwnRoot) {
+    add(library_port());
+    add(program_port());
+    // Everything the user writes is theirs.
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) ::lchown(entry.path().c_str(), 65534, 65534);
+    ::lchown(dir.c_str(), 65534, 65534);
+    auto r = pkgtest::run_pkg_unprivileged({"--config", conf.string(), "--root", root.string(), "install", "-y", "greet"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(output_of(root / "usr/bin/greet"), "hello from libgreet\n");
+    struct stat st{};
+    ASSERT_EQ(::stat((root / "usr/bin/greet").c_str(), &st), 0);
+    if (::geteuid() == 0) {
+        EXPECT_EQ(st.st_uid, 65534u);
+    }
+}
+
+}  // namespace

@@ -25,6 +25,9 @@ struct InstalledPort {
 };
 
 struct BuildPlanRequest {
+    /// `pkg upgrade`: the targets are replaced even when a dependency of
+    /// theirs is installed already, and keep their install reasons.
+    bool upgrade = false;
     std::vector<const Port*> targets;
     /// `pkg install`: the targets are installed (explicitly) and their run
     /// dependencies too; `pkg build`: the targets are only built.
@@ -55,6 +58,22 @@ struct BuildStep {
 };
 
 PKG_API const char* build_action_name(BuildStep::Action action);
+
+/// An installed package whose port changed: its version or release, or
+/// only the port hash (its files or what it builds with).
+struct OutdatedPort {
+    std::string name;
+    std::string installed;  ///< [epoch:]version-release
+    std::string available;  ///< the port's
+    bool version_changed = false;
+};
+
+/// The installed packages (`installed`, by name) whose port in the tree
+/// differs, sorted by name; packages without a port, or installed from a
+/// package file made by `pkg create` (no port hash), are not outdated by a
+/// hash alone.
+PKG_API std::vector<OutdatedPort> outdated_ports(const PortsTree& tree, PortHasher& hasher,
+                                                 const std::map<std::string, InstalledPort>& installed);
 
 /// The steps in dependency order. Host dependencies must be met on the
 /// build machine already (assume-installed); one that a port of the tree
