@@ -97,6 +97,10 @@ void PortEditor::set_version(const std::string& version) { put(root_, "version",
 
 void PortEditor::set_release(int release) { put(root_, "release", std::to_string(release), {"version"}); }
 
+void PortEditor::set_source_date_epoch(std::int64_t epoch) {
+    put(root_, "source-date-epoch", std::to_string(epoch), {"name", "version", "release", "epoch", "summary", "license", "homepage"});
+}
+
 std::string PortEditor::text() const {
     std::vector<Edit> edits = edits_;
     // Last position first, so earlier offsets stay valid; insertions at one

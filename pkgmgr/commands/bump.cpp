@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ctime>
+
 #include "command.hpp"
 #include "context.hpp"
 #include "fetch_view.hpp"
@@ -73,6 +75,9 @@ public:
         pkg::PortEditor editor(old.manifest, old.text);
         editor.set_version(version_);
         editor.set_release(1);
+        // What the new version's builds stamp as their time: the bump's own,
+        // pinned in the port so every build of it is the same.
+        editor.set_source_date_epoch(static_cast<std::int64_t>(std::time(nullptr)));
         nlohmann::ordered_json debian_changes = nlohmann::ordered_json::array();
         std::shared_ptr<pkg::DebianOrigin> debian;
         for (std::size_t i = 0; i < old.sources.size(); ++i) {

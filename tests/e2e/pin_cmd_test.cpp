@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -104,11 +106,22 @@ TEST_F(Pin, ChecksumRefusesADifferentDigestWithoutForce) {
 
 TEST_F(Pin, BumpMovesVersionFindsDebiansFileAndPinsEverything) {
     write_file(manifest, port_text("1.0", pins("1.0", true), debian("1.0-1", "1.0", pins("1.0", false))));
+    long long before = static_cast<long long>(std::time(nullptr));
     auto r = pkg({"bump", "hello", "2.0"});
+    long long after = static_cast<long long>(std::time(nullptr));
     ASSERT_EQ(r.status, 0) << r.err;
     std::string expected = port_text("2.0", pins("2.0", true), debian("2.0-1", "2.0", pins("2.0", false)));
     expected.replace(expected.find("\"release\": 3"), 12, "\"release\": 1");
-    EXPECT_EQ(read_file(manifest), expected);
+    // The bump pins its own time as the builds' SOURCE_DATE_EPOCH, after the
+    // port's leading members.
+    std::string text = read_file(manifest);
+    auto at = text.find("\"source-date-epoch\": ");
+    ASSERT_NE(at, std::string::npos) << text;
+    long long epoch = std::stoll(text.substr(at + 21));
+    EXPECT_GE(epoch, before);
+    EXPECT_LE(epoch, after);
+    expected.insert(expected.find("  \"sources\""), "  \"source-date-epoch\": " + std::to_string(epoch) + ",\n");
+    EXPECT_EQ(text, expected);
     EXPECT_NE(r.out.find("hello 1.0-3 -> 2.0-1\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("debian pkgtest-hello: 1.0-1 pkgtest-hello_1.0.orig.tar.gz -> 2.0-1 pkgtest-hello_2.0.orig.tar.gz\n"),
               std::string::npos)

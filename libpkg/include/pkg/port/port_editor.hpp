@@ -27,6 +27,8 @@ public:
     void set_debian(std::size_t source, int alternative, const DebianArtifact& debian);
     void set_version(const std::string& version);
     void set_release(int release);
+    /// The builds' SOURCE_DATE_EPOCH (`pkg bump` sets the time of the bump).
+    void set_source_date_epoch(std::int64_t epoch);
 
     bool changed() const { return !edits_.empty(); }
     /// The text with every edit applied.
