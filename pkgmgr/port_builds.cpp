@@ -6,6 +6,7 @@
 
 #include "fetch_view.hpp"
 #include "pkg/build/build_plan.hpp"
+#include "pkg/build/reproducible.hpp"
 #include "pkg/error.hpp"
 #include "pkg/package/package_io.hpp"
 #include "ports_view.hpp"
@@ -102,7 +103,7 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
     pkg::BuildPlanRequest request;
     request.targets = targets;
     request.install_targets = options.install_targets;
-    request.rebuild = options.rebuild;
+    request.rebuild = options.rebuild || options.check_reproducible;
     request.upgrade = options.upgrade;
     request.assume_installed = config.assume_installed;
     request.root_is_host = config.root.lexically_normal() == "/";
@@ -155,6 +156,8 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
     }
 
     nlohmann::ordered_json built = nlohmann::ordered_json::array();
+    nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+    bool all_reproducible = true;
     for (size_t i = 0; i < steps.size(); ++i) {
         const pkg::BuildStep& step = steps[i];
         if (step.action == pkg::BuildStep::Action::installed) continue;
@@ -170,6 +173,34 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
             bool target = std::find(targets.begin(), targets.end(), &port) != targets.end();
             std::optional<pkg::BuildResult> result;
             if (!(options.rebuild && target)) result = pkg::find_built(settings, port, step.port_hash, toolchain);
+            if (options.check_reproducible && target) {
+                pkg::BuildInput input;
+                input.port = &port;
+                input.port_hash = step.port_hash;
+                input.sources.assign(fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i]),
+                                     fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i] + port.sources.size()));
+                pkg::ReproducibleCheck check = pkg::check_reproducible(settings, input, toolchain, context.events);
+                all_reproducible = all_reproducible && check.identical;
+                nlohmann::ordered_json differences = nlohmann::ordered_json::array();
+                for (const auto& d : check.differences) {
+                    differences.push_back({{"path", d.path}, {"what", d.what}, {"hint", d.hint}});
+                }
+                checks.push_back({{"port", port.name}, {"identical", check.identical},
+                                  {"sha256", check.sha256}, {"differences", differences}});
+                if (!context.json()) {
+                    if (check.identical) {
+                        context.out << port.name << ": reproducible (sha256 " << check.sha256 << ")\n";
+                    } else {
+                        context.out << port.name << ": NOT reproducible; the two packages are kept: " << check.first.string()
+                                    << " " << check.second.string() << "\n";
+                        for (const auto& d : check.differences) {
+                            context.out << "  /" << d.path << ": " << d.what << (d.hint.empty() ? "" : " (" + d.hint + ")")
+                                        << "\n";
+                        }
+                    }
+                }
+                continue;
+            }
             if (result) {
                 reused = true;
                 context.events.build({pkg::BuildEvent::Kind::reused, port.name, "", result->package.string(), ""});
@@ -198,9 +229,11 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
                              [](const pkg::Plan&) { return true; });
     }
     if (context.json()) {
-        context.print_json({{"dry-run", false}, {"steps", steps_json(steps)}, {"packages", built}});
+        nlohmann::ordered_json document = {{"dry-run", false}, {"steps", steps_json(steps)}, {"packages", built}};
+        if (options.check_reproducible) document["reproducible"] = checks;
+        context.print_json(document);
     }
-    return 0;
+    return all_reproducible ? 0 : 3;
 }
 
 }  // namespace pkgmgr

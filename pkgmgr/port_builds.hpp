@@ -20,6 +20,9 @@ struct PortBuildOptions {
     bool rebuild = false;
     /// pkg upgrade: the targets are installed packages to replace.
     bool upgrade = false;
+    /// pkg build --check-reproducible: each target is built twice and
+    /// the packages compared.
+    bool check_reproducible = false;
     std::string command;  ///< the command line, for the transactions' history
 };
 

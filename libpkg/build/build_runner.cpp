@@ -155,12 +155,17 @@ private:
         spec.argv.push_back(script);
         spec.output_fd = fd;
         SandboxResult result;
+        // The umask reaches the build through the helper; pkg runs no
+        // other thread while it builds.
+        mode_t old_umask = ::umask(static_cast<mode_t>(settings_.umask.value_or(022)));
         try {
             result = run_sandboxed(spec);
         } catch (...) {
+            ::umask(old_umask);
             ::close(fd);
             throw;
         }
+        ::umask(old_umask);
         ::close(fd);
         if (!result.succeeded()) {
             std::string why = result.describe(settings_.timeout);

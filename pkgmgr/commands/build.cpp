@@ -18,6 +18,8 @@ public:
         options.flag("--dry-run", dry_run_, "Show what would be fetched, built, reused and installed, and do nothing");
         options.flag("--rebuild", rebuild_, "Build the ports even when a package of the same port hash exists");
         options.flag("--keep", keep_, "Keep the build directory");
+        options.flag("--check-reproducible", reproducible_,
+                     "Build each port twice (other directory, time, umask, jobs) and compare the packages; exit 3 when they differ");
         options.flag("--no-sandbox", no_sandbox_, "Build on the host, without the sandbox (a warning says so)");
     }
     RootAccess root_access() const override { return RootAccess::write; }
@@ -29,6 +31,7 @@ public:
         o.rebuild = rebuild_;
         o.keep = keep_;
         o.sandbox = !no_sandbox_;
+        o.check_reproducible = reproducible_;
         o.command = "pkg build";
         for (const auto& p : ports_) o.command += " " + p;
         return build_and_install(context, ports_, o);
@@ -36,7 +39,7 @@ public:
 
 private:
     std::vector<std::string> ports_;
-    bool dry_run_ = false, rebuild_ = false, keep_ = false, no_sandbox_ = false;
+    bool dry_run_ = false, rebuild_ = false, keep_ = false, no_sandbox_ = false, reproducible_ = false;
 };
 
 const CommandRegistration registration([] { return std::make_unique<BuildCommand>(); });

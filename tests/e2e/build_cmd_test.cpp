@@ -451,3 +451,46 @@ TEST_F(Build, AnUnprivilegedUserBuildsAndInstallsIntoTheirOwnRoot) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Build, ACleanPortBuildsReproducibly) {
+    TestPort p = hello_port("clean", "same every time");
+    p.source["Makefile"] = "hello: hello.c\n\t$(CC) $(CFLAGS) -o $@ hello.c\n"
+                           "install: hello\n\tinstall -d -m 755 $(DESTDIR)$(PREFIX)/bin\n"
+                           "\tinstall -m 755 hello $(DESTDIR)$(PREFIX)/bin/clean\n";
+    add(p);
+    auto r = pkg({"build", "-y", "--check-reproducible", "clean"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("clean: reproducible (sha256 "), std::string::npos) << r.out;
+    fs::path package = dir / "packages" / pkg::build_triplet() / "clean-1.0-1-x86_64.pkg.tar.zst";
+    EXPECT_TRUE(fs::exists(package));
+    // Two builds, two directories: both gone.
+    for (const auto& d : fs::directory_iterator(dir / "builds")) EXPECT_EQ(d.path().filename(), "toolchains");
+}
+
+TEST_F(Build, AnUnreproduciblePortIsReportedPerMember) {
+    TestPort p;
+    p.name = "stamped";
+    p.source["Makefile"] = "all:\n\tdate +%s%N >stamp\n"
+                           "install:\n\tinstall -d -m 755 $(DESTDIR)/usr/share/stamped\n"
+                           "\tinstall -m 644 stamp $(DESTDIR)/usr/share/stamped/stamp\n"
+                           "\tinstall -m 644 Makefile $(DESTDIR)/usr/share/stamped/same\n"
+                           "\tmkdir -p $(DESTDIR)/usr/share/stamped/by-umask\n";
+    p.members = ",\n  \"build\": {\"style\": \"make\"}";
+    add(p);
+    auto r = pkg({"--json", "build", "-y", "--check-reproducible", "stamped"});
+    EXPECT_EQ(r.status, 3) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["reproducible"].size(), 1u);
+    const auto& check = j["reproducible"][0];
+    EXPECT_EQ(check["identical"], false);
+    std::map<std::string, std::string> what;
+    for (const auto& d : check["differences"]) what[d["path"]] = d["what"];
+    EXPECT_EQ(what["usr/share/stamped/stamp"], "content");
+    EXPECT_EQ(what["usr/share/stamped/by-umask"], "mode 0755 / 0775");
+    EXPECT_EQ(what.count("usr/share/stamped/same"), 0u);
+    EXPECT_EQ(what.size(), 2u) << r.out;
+}
+
+}  // namespace

@@ -34,6 +34,8 @@ struct BuildSettings {
     std::chrono::seconds timeout{0};  ///< per phase; 0: none
     bool sandbox = true;              ///< false: --no-sandbox
     bool keep = false;                ///< keep the build directory (it is kept on failure too)
+    /// The umask the phases run with (022 when unset).
+    std::optional<unsigned> umask;
 };
 
 /// One port to build, with its fetched sources (one per port.sources).
