@@ -3,6 +3,7 @@
 // port's test, the packaging checks, and the package.
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +104,9 @@ private:
         }
         dir_ = templ;
         ::chmod(dir_.c_str(), 0755);
+        // Held while the build runs: pkg clean leaves a locked directory alone.
+        lock_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (lock_fd_ >= 0) ::flock(lock_fd_, LOCK_EX);
         make_directory(dir_ / "src", 0755);
         make_directory(dir_ / "dest", 0755);
         make_directory(dir_ / "logs", 0755);
@@ -306,6 +310,12 @@ private:
     fs::path dir_;
     std::vector<const Artifact*> alternatives_;
     std::vector<std::string> warnings_;
+    int lock_fd_ = -1;
+
+public:
+    ~BuildRun() {
+        if (lock_fd_ >= 0) ::close(lock_fd_);
+    }
 };
 
 }  // namespace

@@ -494,3 +494,46 @@ TEST_F(Build, AnUnreproduciblePortIsReportedPerMember) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Build, CleanRemovesWhatNoPortNeeds) {
+    add(hello_port("kept", "k"));
+    add(hello_port("old", "o"));
+    TestPort broken = hello_port("broken", "b");
+    broken.source["Makefile"] = "hello:\n\t@false\ninstall:\n";
+    add(broken);
+    ASSERT_EQ(pkg({"build", "-y", "kept", "old"}).status, 0);
+    EXPECT_EQ(pkg({"build", "-y", "broken"}).status, 1);  // leaves its build directory
+    TestPort bumped = hello_port("old", "o2");
+    bumped.version = "2.0";
+    add(bumped);  // old-1.0's package and distfile are no longer needed
+    write_file(dir / "cache" / "stray-1.0.tar.gz", "stray");
+
+    auto dry = pkg({"--json", "clean", "--dry-run"});
+    ASSERT_EQ(dry.status, 0) << dry.err;
+    auto j = nlohmann::json::parse(dry.out);
+    std::vector<std::string> removed;
+    for (const auto& item : j["removed"]) {
+        removed.push_back(item["kind"].get<std::string>() + " " +
+                          fs::path(item["path"].get<std::string>()).filename().string().substr(0, 10));
+    }
+    EXPECT_EQ(removed, (std::vector<std::string>{"distfile old-1.0.ta", "distfile stray-1.0.", "package old-1.0-1-",
+                                                 "build broken-1.0"}))
+        << dry.out;
+    EXPECT_TRUE(fs::exists(dir / "cache" / "stray-1.0.tar.gz"));
+
+    auto r = pkg({"clean"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "cache" / "stray-1.0.tar.gz"));
+    EXPECT_FALSE(fs::exists(dir / "cache" / "old-1.0.tar.gz"));
+    EXPECT_TRUE(fs::exists(dir / "cache" / "kept-1.0.tar.gz"));
+    fs::path packages = dir / "packages" / pkg::build_triplet();
+    EXPECT_FALSE(fs::exists(packages / "old-1.0-1-x86_64.pkg.tar.zst"));
+    EXPECT_FALSE(fs::exists(packages / "old-1.0-1-x86_64.pkg.tar.zst.build"));
+    EXPECT_TRUE(fs::exists(packages / "kept-1.0-1-x86_64.pkg.tar.zst"));
+    for (const auto& d : fs::directory_iterator(dir / "builds")) EXPECT_EQ(d.path().filename(), "toolchains");
+    EXPECT_EQ(pkg({"clean"}).out, "nothing to clean\n");
+}
+
+}  // namespace
