@@ -532,6 +532,45 @@ TEST_P(SandboxAs, WithoutIsolationTheSameCommandEnvironmentAndTimeout) {
     EXPECT_EQ(processes_with(token), 0);
 }
 
+// A build root other than the host's: its top level is what the sandbox
+// shows (directories read-only, links recreated, /home and files left out),
+// with no /etc/hosts added where it has none.
+TEST_P(SandboxAs, ShowsTheBuildRootsTopLevelOnly) {
+    const fs::path shell_binary = "/usr/bin/dash";
+    const fs::path libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    const fs::path loader = "/lib64/ld-linux-x86-64.so.2";
+    if (!fs::exists(shell_binary) || !fs::exists(libc) || !fs::exists(loader))
+        GTEST_SKIP() << "needs Debian's dash and glibc on x86_64";
+    fs::path root = dir("root", false);
+    for (const fs::path& file : {shell_binary, libc, loader}) {
+        fs::path copy = root / file.relative_path();
+        fs::create_directories(copy.parent_path());
+        fs::copy_file(file, copy);
+    }
+    fs::create_symlink("usr/bin", root / "bin");
+    fs::create_directories(root / "etc");
+    fs::create_directories(root / "home" / "someone");
+    std::ofstream(root / "loose-file") << "x";
+    fs::path build = dir("build", true);
+    Output out;
+    SandboxSpec spec;
+    spec.build_root = root;
+    spec.binds = {SandboxBind{build, "/build", true}};
+    spec.argv = {"/bin/dash", "-c",
+                 "echo /*; echo /etc/*; (echo x > /etc/new) 2>/dev/null || echo read-only; "
+                 "echo y > /build/y && echo wrote"};
+    spec.environment = {"PATH=/bin"};
+    spec.directory = "/build";
+    spec.output_fd = out.fd();
+    Outcome o = run_as(GetParam(), spec);
+    ASSERT_EQ(o.error, "");
+    EXPECT_TRUE(o.result.succeeded()) << out.text();
+    EXPECT_EQ(out.text(),
+              "/bin /build /dev /etc /lib /lib64 /proc /tmp /usr\n/etc/*\nread-only\nwrote\n");
+    EXPECT_FALSE(fs::exists(root / "etc" / "new"));
+    EXPECT_TRUE(fs::exists(build / "y"));
+}
+
 // Killing pkg kills the sandbox: the helper and the sandbox's init die with
 // their parents (PR_SET_PDEATHSIG), and init's death ends the namespace.
 TEST(Sandbox, KillingTheCallerKillsTheSandbox) {

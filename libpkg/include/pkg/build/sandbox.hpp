@@ -17,10 +17,16 @@
 
 namespace pkg {
 
-/// A host directory bound at a fixed path inside the sandbox.
+/// A host directory bound at a fixed path inside the sandbox. The sandbox
+/// is set up as sandbox_owner(), so `host` must be reachable by it (not
+/// below a directory of mode 700 such as /root).
 struct SandboxBind {
-    std::filesystem::path host;    ///< an existing host directory
-    std::filesystem::path inside;  ///< absolute, created in the sandbox's root
+    std::filesystem::path host;    ///< an existing host directory (or file)
+    /// Absolute, without `.` or `..`. Missing directories are created in the
+    /// sandbox's own root (a new top-level /build), never in the read-only
+    /// build root: there, only an existing directory may be mounted over.
+    /// No symbolic link is followed.
+    std::filesystem::path inside;
     bool writable = false;
 };
 
@@ -70,7 +76,11 @@ PKG_API void give_to_sandbox(const std::filesystem::path& dir);
 
 /// Runs spec.argv in the sandbox to its end; everything it started is
 /// killed when it ends, times out, or pkg dies. Throws SystemError when the
-/// sandbox cannot be set up (naming the step and the errno).
+/// sandbox cannot be set up, naming the helper's step ("cannot set up the
+/// build sandbox (step bind): ..."), the command's exec and working
+/// directory included: a SandboxResult is always the command's own end.
+/// Call it from a thread that outlives the build: the helper dies with the
+/// thread that started it (PR_SET_PDEATHSIG is per thread).
 PKG_API SandboxResult run_sandboxed(const SandboxSpec& spec);
 
 }  // namespace pkg
