@@ -123,15 +123,29 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
 
     size_t work = 0;
     for (const auto& s : steps) work += s.action != pkg::BuildStep::Action::installed;
-    if (!context.json() || options.dry_run) {
-        if (!context.json()) {
-            for (const auto& s : steps) context.out << step_line(s) << '\n';
-            context.out.flush();
+    // What is to be downloaded: the sources of what is built, unless one of
+    // a source's artifacts is in the cache already (verified when used).
+    nlohmann::ordered_json to_fetch = nlohmann::ordered_json::array();
+    for (const auto& s : steps) {
+        if (s.action != pkg::BuildStep::Action::build) continue;
+        for (const auto& source : s.port->sources) {
+            auto artifacts = pkg::source_artifacts(*s.port, source, config.mirrors);
+            bool cached = std::any_of(artifacts.begin(), artifacts.end(), [&](const pkg::SourceArtifact& a) {
+                std::error_code ec;
+                return fs::is_regular_file(config.cache_dir / a.file, ec);
+            });
+            if (!cached && !artifacts.empty()) to_fetch.push_back(artifacts.front().file);
         }
+    }
+    if (!context.json()) {
+        for (const auto& file : to_fetch) context.out << "fetch " << file.get<std::string>() << '\n';
+        for (const auto& s : steps) context.out << step_line(s) << '\n';
+        context.out.flush();
     }
     if (options.dry_run || work == 0) {
         if (context.json()) {
-            context.print_json({{"dry-run", options.dry_run}, {"steps", steps_json(steps)}, {"packages", nlohmann::ordered_json::array()}});
+            context.print_json({{"dry-run", options.dry_run}, {"fetch", to_fetch}, {"steps", steps_json(steps)},
+                                {"packages", nlohmann::ordered_json::array()}});
         } else if (work == 0) {
             context.out << "nothing to do\n";
         }
@@ -229,7 +243,8 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
                              [](const pkg::Plan&) { return true; });
     }
     if (context.json()) {
-        nlohmann::ordered_json document = {{"dry-run", false}, {"steps", steps_json(steps)}, {"packages", built}};
+        nlohmann::ordered_json document = {{"dry-run", false}, {"fetch", to_fetch}, {"steps", steps_json(steps)},
+                                           {"packages", built}};
         if (options.check_reproducible) document["reproducible"] = checks;
         context.print_json(document);
     }

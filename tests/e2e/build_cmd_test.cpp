@@ -126,7 +126,8 @@ TEST_F(Build, ALibraryAndAProgramThatNeedsItAreBuiltAndInstalledInOrder) {
     add(program_port());
     auto plan = pkg({"install", "--dry-run", "greet"});
     ASSERT_EQ(plan.status, 0) << plan.err;
-    EXPECT_EQ(plan.out, "build libgreet 1.0-1, then install (as a dependency)\nbuild greet 1.0-1, then install\n");
+    EXPECT_EQ(plan.out, "fetch libgreet-1.0.tar.gz\nfetch greet-1.0.tar.gz\n"
+                        "build libgreet 1.0-1, then install (as a dependency)\nbuild greet 1.0-1, then install\n");
     EXPECT_FALSE(fs::exists(root / "var/lib/pkg/pkg.db") && installed().find("greet") != std::string::npos);
 
     auto r = pkg({"install", "-y", "greet"});
@@ -313,7 +314,8 @@ TEST_F(Build, AThreeLevelChainIsBuiltAndInstalledInDependencyOrder) {
     add(a);
     auto r = pkg({"install", "-y", "level-a"});
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, "build level-c 1.0-1, then install (as a dependency)\n"
+    EXPECT_EQ(r.out, "fetch level-c-1.0.tar.gz\nfetch level-b-1.0.tar.gz\nfetch level-a-1.0.tar.gz\n"
+                     "build level-c 1.0-1, then install (as a dependency)\n"
                      "build level-b 1.0-1, then install (as a dependency)\n"
                      "build level-a 1.0-1, then install\n"
                      "built " + (dir / "packages" / pkg::build_triplet() / "level-c-1.0-1-x86_64.pkg.tar.zst").string() + "\n"
@@ -329,7 +331,7 @@ TEST_F(Build, APackageBuiltBeforeIsReusedUnlessRebuilt) {
     add(hello_port("reused", "r"));
     auto first = pkg({"build", "-y", "reused"});
     ASSERT_EQ(first.status, 0) << first.err;
-    EXPECT_EQ(first.out.substr(0, 19), "build reused 1.0-1\n");
+    EXPECT_EQ(first.out.substr(0, 43), "fetch reused-1.0.tar.gz\nbuild reused 1.0-1\n");
     fs::path package = dir / "packages" / pkg::build_triplet() / "reused-1.0-1-x86_64.pkg.tar.zst";
     ASSERT_TRUE(fs::exists(package));
     EXPECT_FALSE(fs::exists(root / "usr/bin/reused"));  // built, not installed
@@ -409,7 +411,7 @@ TEST_F(Build, OutdatedAndUpgradeFollowABumpedPortAndLeaveAHeldOneAlone) {
 
     auto dry = pkg({"upgrade", "--dry-run"});
     ASSERT_EQ(dry.status, 0) << dry.err;
-    EXPECT_EQ(dry.out, "build bumped 1.1-1, then upgrade\n");
+    EXPECT_EQ(dry.out, "fetch bumped-1.1.tar.gz\nbuild bumped 1.1-1, then upgrade\n");
     EXPECT_NE(dry.err.find("pinned is held: left at 1.0-1 (1.0-2 is available)"), std::string::npos) << dry.err;
 
     auto r = pkg({"upgrade", "-y"});
@@ -534,6 +536,26 @@ TEST_F(Build, CleanRemovesWhatNoPortNeeds) {
     EXPECT_TRUE(fs::exists(packages / "kept-1.0-1-x86_64.pkg.tar.zst"));
     for (const auto& d : fs::directory_iterator(dir / "builds")) EXPECT_EQ(d.path().filename(), "toolchains");
     EXPECT_EQ(pkg({"clean"}).out, "nothing to clean\n");
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Build, PackageFilesAndPortsMayBeMixed) {
+    add(hello_port("fromport", "port"));
+    write_file(dir / "staged/usr/share/extra/file", "extra\n");
+    auto create = pkgtest::run_pkg({"create", "--from", (dir / "staged").string(), "--name", "extra", "--pkgver", "1.0",
+                                    "-o", dir.string()});
+    ASSERT_EQ(create.status, 0) << create.err;
+    std::string file = (dir / ("extra-1.0-1-" + std::string(pkgtest::run_process({"/usr/bin/uname", "-m"}).out.substr(0, 6)) +
+                               ".pkg.tar.zst")).string();
+    ASSERT_TRUE(fs::exists(file)) << file;
+    auto r = pkg({"install", "-y", file, "fromport"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(output_of(root / "usr/bin/fromport"), "port\n");
+    EXPECT_EQ(read_file(root / "usr/share/extra/file"), "extra\n");
+    EXPECT_EQ(pkg({"list"}).out.find("extra 1.0-1"), 0u) << pkg({"list"}).out;
 }
 
 }  // namespace
