@@ -194,6 +194,7 @@ struct Bind {
     std::string host;
     std::string inside;
     bool writable = false;
+    int tree = -1;  // a detached copy of `host`'s mount tree, made by H (see open_trees)
 };
 
 struct Job {
@@ -202,6 +203,7 @@ struct Job {
     bool privileged = false;  // root on the host: map a range, not one id
     unsigned map_base = default_map_base;
     std::string root = "/";
+    int root_tree = -1;  // a detached copy of `root`'s mount tree, made by H
     std::vector<Bind> binds;
     std::string directory = "/";
     long timeout = 0;
@@ -436,8 +438,23 @@ bool skipped_top_level(const std::string& name) {
 // The build root's top level: directories bound read-only, symbolic links
 // (usrmerge's /bin -> usr/bin) recreated; the rest (/proc, /tmp, /home …)
 // is the sandbox's own or absent.
+// Attaches a tree H detached (see open_trees) at `to`.
+void attach_tree(int tree, const std::string& to, Step step) {
+    if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, to.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+        fail(step, errno, "cannot attach a tree at " + to);
+    ::close(tree);
+}
+
+const std::string build_root_stage = "/.pkg-build-root";
+
 void bind_build_root(const Job& job) {
     std::string source = old_root + (job.root == "/" ? "" : job.root);
+    if (job.root_tree >= 0) {
+        // Reached through H's copy: only the root's own top level is walked.
+        source = new_root + build_root_stage;
+        make_directory(source, 0700, Step::build_root);
+        attach_tree(job.root_tree, source, Step::build_root);
+    }
     DIR* dir = ::opendir(source.c_str());
     if (!dir)
         fail(Step::build_root, errno, "cannot read the build root " + job.root);
@@ -467,6 +484,10 @@ void bind_build_root(const Job& job) {
             set_mount_attributes(to, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
                                  Step::build_root);
         }
+    }
+    if (job.root_tree >= 0) {
+        if (::umount2(source.c_str(), MNT_DETACH) != 0 || ::rmdir(source.c_str()) != 0)
+            fail(Step::build_root, errno, "cannot take away " + build_root_stage);
     }
 }
 
@@ -522,11 +543,15 @@ void bind_given(const Job& job) {
     for (const Bind& bind : job.binds) {
         std::string from = old_root + bind.host;
         struct stat st {};
-        if (::stat(from.c_str(), &st) != 0)
+        int got = bind.tree >= 0 ? ::fstat(bind.tree, &st) : ::stat(from.c_str(), &st);
+        if (got != 0)
             fail(Step::bind, errno, "cannot bind " + bind.host + " at " + bind.inside);
         make_mount_point(bind, S_ISDIR(st.st_mode));
         std::string to = new_root + bind.inside;
-        mount_or_fail(from.c_str(), to, nullptr, MS_BIND | MS_REC, nullptr, Step::bind);
+        if (bind.tree >= 0)
+            attach_tree(bind.tree, to, Step::bind);
+        else
+            mount_or_fail(from.c_str(), to, nullptr, MS_BIND | MS_REC, nullptr, Step::bind);
         std::uint64_t flags = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
         if (!bind.writable)
             flags |= MOUNT_ATTR_RDONLY;
@@ -918,8 +943,29 @@ int run_plain(const Job& job, const Deadline& deadline) {
     return 0;
 }
 
+// As root, the sandbox is set up as a mapped id that host permissions do
+// not favour: a bind source below a directory of mode 700 (/root) would be
+// out of its reach. H, still the host's root, copies each source's mount
+// tree and the build root's, detached (open_tree); I attaches them where
+// they belong (move_mount), walking no host directory on the way. What a
+// build sees inside is the same.
+void open_trees(Job& job) {
+    auto open_tree = [](const std::string& path, Step step) {
+        int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, path.c_str(),
+                                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+        if (fd < 0)
+            fail(step, errno, "cannot reach " + path);
+        return fd;  // kept across clone (no exec between): I inherits it
+    };
+    job.root_tree = open_tree(job.root, Step::build_root);
+    for (Bind& bind : job.binds)
+        bind.tree = open_tree(bind.host, Step::bind);
+}
+
 int run_isolated(Job& job, const Deadline& deadline) {
     job.privileged = ::geteuid() == 0;
+    if (job.privileged)
+        open_trees(job);
     // pkg's supplementary groups (root's) are host groups the map leaves
     // out; kept, they would still grant access to group-writable host files.
     if (job.privileged && ::setgroups(0, nullptr) != 0)

@@ -620,3 +620,28 @@ TEST(Sandbox, GiveToSandboxChangesTheTreeNotWhatLinksPointTo) {
 }
 
 }  // namespace
+
+// As root, the sandbox's ids are mapped ones that host permissions do not
+// favour; binds and the build root are still reached below a directory of
+// mode 700 (as a checkout in /root is), through trees pkg copies as root.
+TEST(Sandbox, AsRootBindsBelowAPrivateDirectoryAreReached) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root";
+    pkgtest::ScratchDir scratch;
+    fs::path hidden = fs::path(scratch.path()) / "private";
+    fs::create_directories(hidden / "ro");
+    fs::create_directories(hidden / "rw");
+    ::chmod(hidden.c_str(), 0700);
+    std::ofstream(hidden / "ro" / "data") << "readable\n";
+    pkg::give_to_sandbox(hidden / "rw");
+    Output out;
+    pkg::SandboxSpec spec = shell("cat /ro/data && echo written >/rw/file", out.fd());
+    spec.binds = {{hidden / "ro", "/ro", false}, {hidden / "rw", "/rw", true}};
+    pkg::SandboxResult r = pkg::run_sandboxed(spec);
+    EXPECT_TRUE(r.succeeded()) << out.text();
+    EXPECT_EQ(out.text(), "readable\n");
+    std::ifstream in(hidden / "rw" / "file");
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "written");
+}

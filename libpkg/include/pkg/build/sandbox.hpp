@@ -18,8 +18,9 @@
 namespace pkg {
 
 /// A host directory bound at a fixed path inside the sandbox. The sandbox
-/// is set up as sandbox_owner(), so `host` must be reachable by it (not
-/// below a directory of mode 700 such as /root).
+/// is set up as sandbox_owner(); as root, the helper copies `host`'s mount
+/// tree before it leaves the host's namespaces, so `host` may lie below a
+/// directory of mode 700 such as /root.
 struct SandboxBind {
     std::filesystem::path host;    ///< an existing host directory (or file)
     /// Absolute, without `.` or `..`. Missing directories are created in the
