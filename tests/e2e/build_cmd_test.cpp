@@ -559,3 +559,20 @@ TEST_F(Build, PackageFilesAndPortsMayBeMixed) {
 }
 
 }  // namespace
+
+namespace {
+
+// build-timeout: a phase that runs too long is killed with everything it
+// started, and the build fails naming the phase.
+TEST_F(Build, APhasePastTheTimeoutIsKilled) {
+    write_file(conf, read_file(conf) + "build-timeout = 1\n");
+    TestPort p = hello_port("slow", "never");
+    p.source["Makefile"] = "hello:\n\tsleep 1000 & sleep 1000\ninstall:\n";
+    add(p);
+    auto r = pkg({"install", "-y", "slow"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("building slow: the build phase failed (timed out after 1 s)"), std::string::npos) << r.err;
+    EXPECT_EQ(pkg({"list"}).out, "");
+}
+
+}  // namespace
