@@ -169,6 +169,15 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
         fetched = fetcher.fetch(requests);
     }
 
+    // What a build of step i gets: its port and its sources as fetched.
+    auto input_of = [&](size_t i) {
+        pkg::BuildInput input;
+        input.port = steps[i].port;
+        input.port_hash = steps[i].port_hash;
+        auto first = fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i]);
+        input.sources.assign(first, first + static_cast<std::ptrdiff_t>(steps[i].port->sources.size()));
+        return input;
+    };
     nlohmann::ordered_json built = nlohmann::ordered_json::array();
     nlohmann::ordered_json checks = nlohmann::ordered_json::array();
     bool all_reproducible = true;
@@ -188,12 +197,7 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
             std::optional<pkg::BuildResult> result;
             if (!(options.rebuild && target)) result = pkg::find_built(settings, port, step.port_hash, toolchain);
             if (options.check_reproducible && target) {
-                pkg::BuildInput input;
-                input.port = &port;
-                input.port_hash = step.port_hash;
-                input.sources.assign(fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i]),
-                                     fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i] + port.sources.size()));
-                pkg::ReproducibleCheck check = pkg::check_reproducible(settings, input, toolchain, context.events);
+                pkg::ReproducibleCheck check = pkg::check_reproducible(settings, input_of(i), toolchain, context.events);
                 all_reproducible = all_reproducible && check.identical;
                 nlohmann::ordered_json differences = nlohmann::ordered_json::array();
                 for (const auto& d : check.differences) {
@@ -219,12 +223,7 @@ int build_and_install(Context& context, const std::vector<std::string>& names, c
                 reused = true;
                 context.events.build({pkg::BuildEvent::Kind::reused, port.name, "", result->package.string(), ""});
             } else {
-                pkg::BuildInput input;
-                input.port = &port;
-                input.port_hash = step.port_hash;
-                input.sources.assign(fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i]),
-                                     fetched.begin() + static_cast<std::ptrdiff_t>(first_request[i] + port.sources.size()));
-                result = pkg::build_port(settings, input, toolchain, context.events);
+                result = pkg::build_port(settings, input_of(i), toolchain, context.events);
             }
             package = result->package;
             manifest = result->manifest;

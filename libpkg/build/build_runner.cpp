@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "build_script.hpp"
+#include "build_tree.hpp"
 #include "package_checks.hpp"
 #include "pkg/build/build.hpp"
 #include "pkg/build/sandbox.hpp"
@@ -53,15 +54,12 @@ std::string log_tail(const fs::path& log, size_t lines = 20) {
     return out;
 }
 
-// Removes a build directory a build may have left unwritable (a tree of
-// mode 0555 directories): directories are made writable on the way down.
+// A build directory goes; what cannot be removed is left for pkg clean.
 void remove_tree(const fs::path& dir) {
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-         !ec && it != end; it.increment(ec)) {
-        if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
+    try {
+        remove_build_tree(dir);
+    } catch (const Error&) {
     }
-    fs::remove_all(dir, ec);
 }
 
 std::string phase_log_name(size_t index, const std::string& phase) {

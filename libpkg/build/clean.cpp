@@ -2,6 +2,8 @@
 
 #include "pkg/build/clean.hpp"
 
+#include "build_tree.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -93,9 +95,10 @@ void builds(const CleanPlaces& places, std::vector<CleanItem>& out) {
     }
 }
 
-void remove_tree(const fs::path& path) {
+}  // namespace
+
+void remove_build_tree(const fs::path& path) {
     std::error_code ec;
-    // A build may leave directories it made unwritable.
     for (fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
          !ec && it != end; it.increment(ec)) {
         if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
@@ -103,8 +106,6 @@ void remove_tree(const fs::path& path) {
     fs::remove_all(path, ec);
     if (ec) throw SystemError{ec.value(), path, "cannot remove {}", path.string()};
 }
-
-}  // namespace
 
 const char* clean_kind_name(CleanItem::Kind kind) {
     switch (kind) {
@@ -131,7 +132,7 @@ std::uint64_t carry_out_clean(const std::vector<CleanItem>& items) {
     for (const auto& item : items) {
         if (item.kind == CleanItem::Kind::build) {
             if (in_use(item.path)) continue;  // a build began meanwhile
-            remove_tree(item.path);
+            remove_build_tree(item.path);
         } else {
             if (::unlink(item.path.c_str()) != 0 && errno != ENOENT) {
                 throw SystemError{errno, item.path, "cannot remove {}", item.path.string()};
