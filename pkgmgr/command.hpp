@@ -16,6 +16,9 @@ enum class RootAccess {
     none,  ///< nothing: the command works on ports, packages or the configuration
     read,  ///< a read-only view of the installed database, without a lock
     write,  ///< the root's lock and the database opened for writing
+    /// As write, and a root that does not exist yet is made first (the
+    /// commands that add packages: a first install into a scratch root).
+    create,
 };
 
 /// How a command declares its options and arguments. main.cpp implements it

@@ -29,7 +29,14 @@ void Context::open_read_view() {
     }
 }
 
-void Context::open_for_writing() {
+void Context::open_for_writing(bool create) {
+    // A root that does not exist yet is made, as xbps and apk's --initdb do:
+    // the first install into a scratch root needs no mkdir first.
+    std::error_code ec;
+    if (create && !std::filesystem::exists(config.root, ec) && !ec) {
+        std::filesystem::create_directories(config.root, ec);
+        if (ec) throw pkg::SystemError{ec.value(), config.root, "cannot create the root {}", config.root.string()};
+    }
     door_ = pkg::open_door(config.root);
     lock_ = std::make_unique<pkg::RootLock>(*door_, events, !options.no_wait);
     installed_ = pkg::db::Database::open_for_write(*door_);

@@ -50,8 +50,9 @@ public:
     pkg::Door& door() const { return *door_; }
     /// Opens the root's door and the database read-only (RootAccess::read).
     void open_read_view();
-    /// Takes the root's lock and opens the database for writing (RootAccess::write).
-    void open_for_writing();
+    /// Takes the root's lock and opens the database for writing
+    /// (RootAccess::write); with `create`, makes a missing root first.
+    void open_for_writing(bool create);
     pkg::db::Database& database() { return *installed_; }
     /// `path` as the database names it: relative to the root, given with or
     /// without the root's prefix, or relative to the working directory.

@@ -186,7 +186,8 @@ int run(int argc, char** argv) {
         if (!g.json) guard.emplace(std::cout);
         Context context(g, std::move(config), *sink, std::cout);
         if (selected->root_access() == RootAccess::read) context.open_read_view();
-        if (selected->root_access() == RootAccess::write) context.open_for_writing();
+        if (selected->root_access() == RootAccess::write) context.open_for_writing(false);
+        if (selected->root_access() == RootAccess::create) context.open_for_writing(true);
         int status = selected->run(context);
         std::cout.flush();
         if (!std::cout) throw pkg::SystemError{errno ? errno : EIO, "cannot write the output"};

@@ -22,7 +22,8 @@ public:
                      "Build each port twice (other directory, time, umask, jobs) and compare the packages; exit 3 when they differ");
         options.flag("--no-sandbox", no_sandbox_, "Build on the host, without the sandbox (a warning says so)");
     }
-    RootAccess root_access() const override { return RootAccess::write; }
+    // A first install makes its root; a dry run changes nothing, not even that.
+    RootAccess root_access() const override { return dry_run_ ? RootAccess::write : RootAccess::create; }
 
     int run(Context& context) override {
         PortBuildOptions o;

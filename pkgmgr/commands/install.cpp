@@ -28,7 +28,8 @@ public:
         options.flag("--keep", keep_, "Keep the build directories");
         options.flag("--no-sandbox", no_sandbox_, "Build on the host, without the sandbox (a warning says so)");
     }
-    RootAccess root_access() const override { return RootAccess::write; }
+    // A first install makes its root; a dry run changes nothing, not even that.
+    RootAccess root_access() const override { return dry_run_ ? RootAccess::write : RootAccess::create; }
 
     int run(Context& context) override {
         if (asdeps_ && asexplicit_) throw pkg::UsageError("--asdeps and --asexplicit exclude each other");

@@ -576,3 +576,21 @@ TEST_F(Build, APhasePastTheTimeoutIsKilled) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Build, AFirstInstallMakesItsRootButADryRunDoesNot) {
+    add(hello_port("first", "first"));
+    fs::path fresh = dir / "fresh" / "root";
+    auto dry = pkgtest::run_pkg({"--config", conf.string(), "--root", fresh.string(), "install", "--dry-run", "first"});
+    EXPECT_NE(dry.status, 0);
+    EXPECT_FALSE(fs::exists(fresh));
+    auto r = pkgtest::run_pkg({"--config", conf.string(), "--root", fresh.string(), "install", "-y", "first"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(output_of(fresh / "usr/bin/first"), "first\n");
+    auto remove = pkgtest::run_pkg({"--root", (dir / "other").string(), "remove", "-y", "first"});
+    EXPECT_NE(remove.status, 0);
+    EXPECT_FALSE(fs::exists(dir / "other"));
+}
+
+}  // namespace
