@@ -226,8 +226,32 @@ private:
         run_phase(index, "check", "set -e\n" + port_.test + "\n", true);
     }
 
+    // What pkg itself hands the shell, the port's build script and patches,
+    // must be regular files of the port: a link to /dev/zero or out of the
+    // tree, or a FIFO, would hang the build or read what is not the port's.
+    void check_port_files() const {
+        std::vector<fs::path> files;
+        if (::access((port_.dir / "build").c_str(), F_OK) == 0 || errno != ENOENT) files.push_back(port_.dir / "build");
+        auto add_patches = [&](const std::vector<PatchRef>& patches) {
+            for (const auto& p : patches) files.push_back(port_.dir / "patches" / p.file);
+        };
+        add_patches(port_.patches);
+        for (const Artifact* a : alternatives_) {
+            if (a) add_patches(a->patches);
+        }
+        for (const auto& file : files) {
+            struct stat st{};
+            if (::lstat(file.c_str(), &st) != 0) throw SystemError{errno, file, "cannot read {}", file.string()};
+            if (!S_ISREG(st.st_mode)) {
+                throw Error("{}: {} is not a regular file of the port (a {}); pkg runs only the port's own files",
+                            port_.name, file.string(), S_ISLNK(st.st_mode) ? "symbolic link" : "special file");
+            }
+        }
+    }
+
     BuildResult build() {
         unpack();
+        check_port_files();
         std::vector<BuildPhase> phases = build_phases(port_, alternatives_, toolchain_, paths());
         size_t index = 1;
         for (const auto& phase : phases) run_phase(index++, phase.name, phase.script);

@@ -594,3 +594,22 @@ TEST_F(Build, AFirstInstallMakesItsRootButADryRunDoesNot) {
 }
 
 }  // namespace
+
+namespace {
+
+// The build script pkg hands the shell is the port's own file: a link to
+// /dev/zero (which would never end) or out of the tree is refused.
+TEST_F(Build, ABuildScriptThatIsALinkIsRefused) {
+    TestPort p;
+    p.name = "linked";
+    p.source["data"] = "x\n";
+    p.members = ",\n  \"build\": {\"style\": \"custom\"}";
+    add(p);
+    fs::create_symlink("/dev/zero", dir / "ports/test/linked/build");
+    auto r = pkg({"install", "-y", "linked"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("build is not a regular file of the port (a symbolic link)"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(root / "usr"));
+}
+
+}  // namespace
