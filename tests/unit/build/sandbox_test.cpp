@@ -199,8 +199,15 @@ int processes_with(const std::string& token) {
         std::string name = entry.path().filename();
         if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit))
             continue;
-        std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // A process may end while it is read (ESRCH): then it is not there.
+        std::string cmdline;
+        int fd = ::open((entry.path() / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        char buffer[4096];
+        for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+            cmdline.append(buffer, static_cast<std::size_t>(n));
+        ::close(fd);
         std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
         if (cmdline.find(token) != std::string::npos)
             ++found;
