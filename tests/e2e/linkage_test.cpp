@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -66,6 +68,44 @@ TEST(Linkage, QueriesLoadNoHeavyLibrary) {
     expect_light({"--root", dir.path(), "list"});
     expect_light({"--root", dir.path(), "owner", "/usr/a"});
     expect_light({"--root", dir.path(), "files", "a"});
+}
+
+// Every file the loader tries for pkg, its modules and the sandbox helper is
+// an absolute path: a RUNPATH with an empty entry would search the working
+// directory, and a library planted there would run as root.
+std::vector<std::string> tried_files(const std::vector<std::string>& argv, const std::string& cwd) {
+    pkgtest::ProcessOptions options;
+    options.set_env["LD_DEBUG"] = "libs";
+    options.cwd = cwd;
+    auto r = pkgtest::run_process(argv, options);
+    std::vector<std::string> tried;
+    std::istringstream lines(r.err);
+    std::string line;
+    while (std::getline(lines, line)) {
+        // "   1234:      trying file=/lib/x86_64-linux-gnu/libfmt.so.9"
+        auto at = line.find("trying file=");
+        if (at != std::string::npos) tried.push_back(line.substr(at + 12));
+    }
+    return tried;
+}
+
+TEST(Linkage, NoLibraryIsLookedForInTheWorkingDirectory) {
+    pkgtest::ScratchDir dir;
+    std::filesystem::create_directories(std::filesystem::path(dir.path()) / "tree/usr");
+    std::ofstream(std::filesystem::path(dir.path()) / "tree/usr/a") << "a";
+    std::string pkg = pkgtest::pkg_binary();
+    std::string helper = (std::filesystem::path(pkg).parent_path() / "../lib/pkg/sandbox").lexically_normal();
+    // create loads the archive and digest modules.
+    std::vector<std::vector<std::string>> runs{
+        {pkg, "--version"},
+        {pkg, "create", "-q", "--from", "tree", "--name", "a", "--pkgver", "1", "--arch", "any", "-o", "."},
+        {helper}};
+    for (const auto& argv : runs) {
+        auto tried = tried_files(argv, dir.path());
+        EXPECT_FALSE(tried.empty()) << argv.front() << ": LD_DEBUG reported no search";
+        for (const auto& file : tried) EXPECT_EQ(file.front(), '/') << argv.front() << " tried " << file;
+    }
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir.path()) / "a-1-1-any.pkg.tar.zst"));
 }
 
 TEST(Linkage, ReportSeesLibrariesThatAreLoaded) {
