@@ -293,6 +293,17 @@ std::vector<std::pair<std::string, InstalledFile>> Database::files_at(const std:
     return out;
 }
 
+std::vector<std::pair<std::string, InstalledFile>> Database::files_sharing_paths_with(const std::string& name) const {
+    std::string sql = std::string("SELECT ") + kFileColumns +
+                      "JOIN files own ON own.path = f.path "
+                      "WHERE own.package = (SELECT id FROM packages WHERE name = ?) ORDER BY own.path";
+    Statement s(impl_->db(), sql.c_str());
+    s.bind(1, name);
+    std::vector<std::pair<std::string, InstalledFile>> out;
+    while (s.step()) out.push_back(owned_file(s));
+    return out;
+}
+
 std::vector<std::pair<std::string, InstalledFile>> Database::files_under(const std::string& dir) const {
     // The range [dir/, dir0): '0' follows '/'.
     std::string sql = std::string("SELECT ") + kFileColumns + "WHERE f.path > ? AND f.path < ?";
@@ -384,8 +395,8 @@ void Database::Change::write_journal(const Journal& j) {
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     for (std::size_t i = 0; i < j.entries.size(); ++i) {
         const JournalEntry& e = j.entries[i];
-        paths.bind(1, static_cast<std::int64_t>(i)).bind(2, e.path).bind(3, e.action).bind(4, e.type);
-        paths.bind(5, e.temporary).bind(6, e.aside);
+        paths.bind(1, static_cast<std::int64_t>(i)).bind_uncopied(2, e.path).bind_uncopied(3, e.action);
+        paths.bind_uncopied(4, e.type).bind_uncopied(5, e.temporary).bind_uncopied(6, e.aside);
         if (e.old_mode) paths.bind(7, static_cast<std::int64_t>(*e.old_mode));
         else paths.bind_null(7);
         paths.bind(8, static_cast<std::int64_t>(e.filesystem));
@@ -485,8 +496,9 @@ void Database::Change::put_package(const InstalledPackage& p, const std::vector<
     Statement file(c, "INSERT INTO files (path, package, type, mode, uid, gid, size, sha256, target, config) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const auto& f : files) {
-        file.bind(1, f.path).bind(2, id).bind(3, f.type).bind(4, std::int64_t{f.mode}).bind(5, f.uid).bind(6, f.gid);
-        file.bind(7, static_cast<std::int64_t>(f.size)).bind(8, f.sha256).bind(9, f.target);
+        file.bind_uncopied(1, f.path).bind(2, id).bind_uncopied(3, f.type).bind(4, std::int64_t{f.mode});
+        file.bind(5, f.uid).bind(6, f.gid).bind(7, static_cast<std::int64_t>(f.size)).bind_uncopied(8, f.sha256);
+        file.bind_uncopied(9, f.target);
         file.bind(10, std::int64_t{f.config ? 1 : 0});
         file.run();
     }

@@ -32,6 +32,11 @@ constexpr int kBusyMilliseconds = 60000;
 
 sqlite3_vfs* fd_vfs() {
     static sqlite3_vfs* vfs = [] {
+        // Before SQLite initialises (finding a VFS does): no allocation
+        // statistics, which take a global mutex on every malloc and free.
+        // Refused if something in the process initialised SQLite first;
+        // that costs only speed.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         unix_vfs = sqlite3_vfs_find("unix");
         if (!unix_vfs) throw Error("SQLite has no unix VFS");
         auto* made = new sqlite3_vfs(*unix_vfs);  // lives as long as the process
@@ -45,7 +50,10 @@ sqlite3_vfs* fd_vfs() {
 }
 
 Connection::Connection(const std::string& path, const std::string& name, int flags) : name_(name) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_EXRESCODE, fd_vfs()->zName);
+    // A connection is used by one thread at a time (as any object of
+    // libpkg's): no mutex of its own.
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX,
+                             fd_vfs()->zName);
     if (rc != SQLITE_OK) {
         std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         int err = db_ ? sqlite3_system_errno(db_) : 0;
@@ -97,6 +105,13 @@ Statement& Statement::bind(int index, std::string_view text) {
     return *this;
 }
 
+Statement& Statement::bind_uncopied(int index, std::string_view text) {
+    if (sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) != SQLITE_OK) {
+        connection_.fail("cannot bind a value");
+    }
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
     if (sqlite3_bind_int64(statement_, index, value) != SQLITE_OK) connection_.fail("cannot bind a value");
     return *this;
@@ -111,10 +126,8 @@ bool Statement::step() {
     int rc = sqlite3_step(statement_);
     if (rc == SQLITE_ROW) return true;
     sqlite3_reset(statement_);
-    if (rc == SQLITE_DONE) {
-        sqlite3_clear_bindings(statement_);
-        return false;
-    }
+    sqlite3_clear_bindings(statement_);
+    if (rc == SQLITE_DONE) return false;
     connection_.fail("a statement failed");
 }
 

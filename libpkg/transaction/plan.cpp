@@ -78,15 +78,6 @@ InstalledState InstalledState::from(const db::Database& database, const PlanRequ
         }
     }
     // Every owner of every path they had or the transaction brings.
-    std::vector<std::string> paths;
-    for (const auto& name : leaving) {
-        for (const auto& f : database.files_of(name)) paths.push_back(f.path);
-    }
-    for (const auto& m : request.install) {
-        for (const auto& e : m.entries) paths.push_back(e.path);
-    }
-    std::sort(paths.begin(), paths.end());
-    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
     std::set<std::pair<std::string, std::string>> have;  // (path, owner)
     auto take = [&](std::pair<std::string, db::InstalledFile>&& owned) {
         if (have.insert({owned.second.path, owned.first}).second) {
@@ -94,6 +85,17 @@ InstalledState InstalledState::from(const db::Database& database, const PlanRequ
             s.files[path].push_back(std::move(owned));
         }
     };
+    for (const auto& name : leaving) {
+        for (auto& owned : database.files_sharing_paths_with(name)) take(std::move(owned));
+    }
+    std::vector<std::string> paths;
+    for (const auto& m : request.install) {
+        for (const auto& e : m.entries) {
+            if (!s.files.count(e.path)) paths.push_back(e.path);
+        }
+    }
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
     for (auto& owned : database.files_at(paths)) take(std::move(owned));
     // Below a directory that may stop being one: all of it, for the plan's check.
     for (const auto& m : request.install) {

@@ -133,6 +133,9 @@ public:
     /// What every owner installed at each of `paths` (one prepared lookup
     /// for all): (owner, file) pairs, by path.
     std::vector<std::pair<std::string, InstalledFile>> files_at(const std::vector<std::string>& paths) const;
+    /// What every owner installed at each path the package `name` has (its
+    /// own files among them), by path: one statement, however many paths.
+    std::vector<std::pair<std::string, InstalledFile>> files_sharing_paths_with(const std::string& name) const;
     /// What is installed below the directory `dir` (not `dir` itself), with its owners.
     std::vector<std::pair<std::string, InstalledFile>> files_under(const std::string& dir) const;
     /// The installed packages that depend on `name` or on a name it provides.
