@@ -19,10 +19,8 @@ namespace {
 
 // A name that is not there: missing, or below a file, or below a symbolic
 // link the door will not look through (nothing pkg makes is ever below one).
-bool gone(const SystemError& e) {
-    return e.error_number() == ENOENT || e.error_number() == ENOTDIR || e.error_number() == ELOOP ||
-           e.error_number() == EXDEV;
-}
+bool gone(int err) { return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV; }
+bool gone(const SystemError& e) { return gone(e.error_number()); }
 
 // Removes a name if it is there; a missing one counts as done.
 void remove_if_there(Door& door, const std::string& path) {
@@ -30,6 +28,26 @@ void remove_if_there(Door& door, const std::string& path) {
         door.unlink(path);
     } catch (const SystemError& e) {
         if (!gone(e)) throw;
+    }
+}
+
+// What is not a directory and goes without a trace (no .pkgsave): the bulk
+// of a removal, all of it removed at once, before anything else. No entry
+// depends on another's file being there.
+void remove_files(Door& door, const db::Journal& journal) {
+    std::vector<std::string> paths;
+    for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
+        if (it->action == "remove" && it->aside.empty()) {
+            paths.push_back(inside_exchanged_tree(*it) ? it->temporary : it->path);
+        }
+    }
+    std::vector<int> errors = door.unlink_each(paths);
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        int err = errors[i];
+        // Gone already counts as done; a directory that stands where the
+        // package had a file is not its own.
+        if (err == 0 || gone(err) || err == EISDIR || err == EPERM) continue;
+        throw SystemError{err, door.root() / paths[i], "cannot remove {}/{}", door.root().string(), paths[i]};
     }
 }
 
@@ -301,7 +319,8 @@ void Filesystems::sync_names(SyncPoint point) {
 }
 
 void finish(Door& door, db::Database& database, const db::Journal& journal, Filesystems& filesystems) {
-    // Deepest first, so that a directory is empty when its turn comes.
+    remove_files(door, journal);
+    // Then the rest, deepest first, so that a directory is empty when its turn comes.
     for (auto it = journal.entries.rbegin(); it != journal.entries.rend(); ++it) {
         const db::JournalEntry& e = *it;
         // What an exchanged directory held sits below its temporary name now.
@@ -315,13 +334,6 @@ void finish(Door& door, db::Database& database, const db::Journal& journal, File
                 door.rename(e.path, e.aside, RenameMode::noreplace);  // the user's edits, kept
             } catch (const SystemError& err) {
                 if (!gone(err)) throw;
-            }
-        } else if (e.action == "remove") {
-            try {
-                remove_if_there(door, where);
-            } catch (const SystemError& err) {
-                // A directory stands where the package had a file: not its own.
-                if (err.error_number() != EISDIR && err.error_number() != EPERM) throw;
             }
         } else if (e.action == "rmdir") {
             try {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "pkg/error.hpp"
 #include "pkg/root/safe_root.hpp"
@@ -91,6 +92,85 @@ TEST(Door, RemovesNamesAndDirectoriesButNeverThroughASymlink) {
     door.unlink("d/e/f");
     door.remove_directory("d/e");
     EXPECT_FALSE(fs::exists(r.path / "d/e"));
+}
+
+// Thousands of names at once (the real door shares them among threads,
+// a directory each), each one's result in its place, as unlink() gives it:
+// a directory, a missing name and a name below a symlink are not removed,
+// and nothing outside the root is touched.
+TEST(Door, UnlinksThousandsOfNamesAtOnceEachWithItsOwnResult) {
+    Root r;
+    fs::path outside = fs::path(r.dir.path()) / "outside";
+    fs::create_directories(outside);
+    std::ofstream(outside / "keep") << "keep";
+    fs::create_symlink(outside, r.path / "d/link");
+    pkg::SafeRoot door(r.path);
+    std::vector<std::string> paths;
+    for (int d = 0; d < 40; ++d) {
+        door.make_directory("d/" + std::to_string(d), 0755);
+        for (int f = 0; f < 60; ++f) {
+            std::string path = "d/" + std::to_string(d) + "/" + std::to_string(f);
+            ::close(door.create_file(path, 0644));
+            paths.push_back(path);
+        }
+    }
+    door.make_directory("d/7/a-directory", 0755);
+    paths.push_back("d/7/a-directory");
+    paths.push_back("d/7/never-there");
+    paths.push_back("d/link/keep");
+    std::vector<int> errors = door.unlink_each(paths);
+    ASSERT_EQ(errors.size(), paths.size());
+    for (std::size_t i = 0; i + 3 < paths.size(); ++i) EXPECT_EQ(errors[i], 0) << paths[i];
+    EXPECT_EQ(errors[paths.size() - 3], EISDIR);
+    EXPECT_EQ(errors[paths.size() - 2], ENOENT);
+    EXPECT_TRUE(errors.back() == ELOOP || errors.back() == EXDEV) << errors.back();
+    EXPECT_TRUE(fs::exists(outside / "keep"));
+    EXPECT_TRUE(fs::is_directory(r.path / "d/7/a-directory"));
+    for (int d = 0; d < 40; ++d) {
+        EXPECT_EQ(std::distance(fs::directory_iterator(r.path / "d" / std::to_string(d)), fs::directory_iterator()),
+                  d == 7 ? 1 : 0);
+    }
+    EXPECT_THROW(door.unlink_each({"d/0/ok", "d/0/.."}), pkg::Error);  // not a name below the root
+}
+
+// A door that only knows unlink() gets unlink_each from it, one name after
+// the other, in order: the faulty door counts each as a step.
+TEST(Door, UnlinkEachIsUnlinkForEachNameForADoorWithoutItsOwn) {
+    struct Counting : pkg::Door {
+        pkg::SafeRoot inner;
+        std::vector<std::string> seen;
+        explicit Counting(const fs::path& root) : inner(root) {}
+        const fs::path& root() const override { return inner.root(); }
+        void make_directory(const std::string& p, unsigned m) override { inner.make_directory(p, m); }
+        int create_file(const std::string& p, unsigned m) override { return inner.create_file(p, m); }
+        void write_all(int fd, const void* d, std::size_t n, const std::string& p) override {
+            inner.write_all(fd, d, n, p);
+        }
+        void make_symlink(const std::string& t, const std::string& p) override { inner.make_symlink(t, p); }
+        void make_hardlink(const std::string& e, const std::string& p) override { inner.make_hardlink(e, p); }
+        void rename(const std::string& f, const std::string& t, pkg::RenameMode m) override { inner.rename(f, t, m); }
+        void unlink(const std::string& p) override {
+            seen.push_back(p);
+            inner.unlink(p);
+        }
+        void remove_directory(const std::string& p) override { inner.remove_directory(p); }
+        void set_mode(const std::string& p, unsigned m) override { inner.set_mode(p, m); }
+        void set_owner(const std::string& p, uid_t u, gid_t g) override { inner.set_owner(p, u, g); }
+        void sync_file(int fd, const std::string& p) override { inner.sync_file(fd, p); }
+        void sync_filesystem(int fd, const std::string& w) override { inner.sync_filesystem(fd, w); }
+        int open_directory(const std::string& p, bool c, unsigned m) override { return inner.open_directory(p, c, m); }
+        int open_file(const std::string& p) override { return inner.open_file(p); }
+        std::optional<pkg::EntryStat> stat(const std::string& p) override { return inner.stat(p); }
+        std::string read_link(const std::string& p) override { return inner.read_link(p); }
+    };
+    Root r;
+    Counting door(r.path);
+    write_file(door, "d/a", "a");
+    write_file(door, "d/b", "b");
+    std::vector<int> errors = door.unlink_each({"d/b", "d/none", "d/a"});
+    EXPECT_EQ(errors, (std::vector<int>{0, ENOENT, 0}));
+    EXPECT_EQ(door.seen, (std::vector<std::string>{"d/b", "d/none", "d/a"}));
+    EXPECT_FALSE(fs::exists(r.path / "d/a"));
 }
 
 TEST(Door, LooksWithoutFollowing) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pkg/export.hpp"
 
@@ -63,6 +64,13 @@ public:
     /// Removes a name that is not a directory.
     virtual void unlink(const std::string& path) = 0;
     virtual void remove_directory(const std::string& path) = 0;
+    /// Removes each of `paths` (none a directory) as unlink() would, in any
+    /// order, several at once where the door can: a removal of thousands of
+    /// files spends its time in the kernel, and ext4 deletes in parallel.
+    /// Returns each path's errno, 0 where it was removed; a path that is
+    /// not a name below the root throws, as unlink() does. This one calls
+    /// unlink() for each path in turn (each a step for the faulty door).
+    virtual std::vector<int> unlink_each(const std::vector<std::string>& paths);
     /// Sets the mode of a directory or file through a descriptor of it.
     virtual void set_mode(const std::string& path, unsigned mode) = 0;
     /// Sets owner and group through a descriptor (a symlink's own).

@@ -26,6 +26,7 @@ public:
     void rename(const std::string& from, const std::string& to, RenameMode mode) override;
     void unlink(const std::string& path) override;
     void remove_directory(const std::string& path) override;
+    std::vector<int> unlink_each(const std::vector<std::string>& paths) override;
     void set_mode(const std::string& path, unsigned mode) override;
     void set_owner(const std::string& path, uid_t uid, gid_t gid) override;
     void sync_file(int fd, const std::string& path) override;
@@ -39,6 +40,10 @@ public:
 private:
     /// A descriptor of `path`'s parent (caller closes) and the final name.
     int open_parent(const std::string& path, std::string& name) const;
+    /// unlink_each's share of one thread: paths [begin, end), one
+    /// directory descriptor at a time.
+    void unlink_range(const std::vector<std::string>& paths, std::size_t begin, std::size_t end,
+                      std::vector<int>& errors) const;
     std::filesystem::path root_;
     int root_fd_ = -1;
     /// The directory of the last unlink, kept open for the next one in it
