@@ -3,6 +3,11 @@
 // RUNS times with posix_spawn; the median and the 90th percentile are printed.
 //
 //   pkg-bench-startup [RUNS]
+//   pkg-bench-startup --time RUNS COMMAND [ARG...]
+//
+// The second form prints one figure, the median in milliseconds of RUNS
+// runs of COMMAND (an absolute path), for other benchmarks' scripts: a
+// shell's own clock would add a fork and an exec of date to every run.
 
 #include <algorithm>
 #include <cstdio>
@@ -32,6 +37,11 @@ Figures measure(const std::vector<std::string>& argv, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 3 && std::string(argv[1]) == "--time") {
+        int runs = std::max(std::atoi(argv[2]), 1);
+        std::printf("%.2f\n", measure(std::vector<std::string>(argv + 3, argv + argc), runs).median);
+        return 0;
+    }
     int runs = argc > 1 ? std::atoi(argv[1]) : 200;
     struct Row {
         const char* name;
