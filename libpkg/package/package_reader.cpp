@@ -88,6 +88,7 @@ public:
             fail("", e.what());
         }
         if (auto problem = structure_.end_problem()) fail("", *problem);
+        visitor_.finished();
         return m;
     }
 

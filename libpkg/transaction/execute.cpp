@@ -385,8 +385,11 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         }
         for (std::size_t i = 0; i < request.plan.install.size(); ++i) {
             Stager stager(door, by_path, request.plan.install[i].name, not_ours);
+            // The files are made on a thread of their own while this one
+            // decompresses and verifies.
+            PipelinedVisitor pipelined(stager);
             const PackageManifest& planned = request.plan.install[i];
-            PackageManifest staged = read_package(request.files[i], stager, {}, &planned);
+            PackageManifest staged = read_package(request.files[i], pipelined, {}, &planned);
             if (!planned.manifest_sha256.empty() && staged.manifest_sha256 != planned.manifest_sha256) {
                 throw Error("{}: the package changed since it was planned", request.files[i].string());
             }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,36 @@ public:
     virtual void data(const PackageEntry&, const void*, std::size_t) {}
     /// The member ended; a file's size and sha256 matched.
     virtual void end(const PackageEntry&) {}
+    /// The whole package was read and every rule held (the last call).
+    virtual void finished() {}
+};
+
+/// Gives what it receives to another visitor on a thread of its own, in
+/// order, so that the reader decompresses and verifies while the other
+/// visitor writes files (staging a package is mostly the kernel's time
+/// making files; reading it is the CPU's). Data is copied into batches of
+/// bounded size. An error of the other visitor is rethrown to the reader at
+/// its next call, or by finished(), which waits until everything is done.
+/// Destroying it before finished() (the reader failed) drops what is still
+/// queued and waits for the thread.
+class PKG_API PipelinedVisitor final : public PackageVisitor {
+public:
+    explicit PipelinedVisitor(PackageVisitor& inner);
+    ~PipelinedVisitor() override;
+    PipelinedVisitor(const PipelinedVisitor&) = delete;
+    PipelinedVisitor& operator=(const PipelinedVisitor&) = delete;
+
+    void manifest(const PackageManifest& m) override;
+    void begin(const PackageEntry& e) override;
+    void data(const PackageEntry& e, const void* bytes, std::size_t size) override;
+    void end(const PackageEntry& e) override;
+    void finished() override;
+
+private:
+    struct Shared;
+    void publish(bool last);
+    PackageVisitor& inner_;
+    std::unique_ptr<Shared> shared_;
 };
 
 /// Streams the package once, checking every rule of pkg-package(5) as it
