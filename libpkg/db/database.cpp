@@ -74,13 +74,16 @@ void migrate(Connection& c) {
         e.set_path(c.name());
         throw with_hint(std::move(e), "run 'pkg recover' with the pkg that started it");
     }
+    if (version >= Database::current_schema()) return;
+    // Every migration due, in one transaction: a new database is made with
+    // one commit (one sync), and an upgrade is all or nothing.
+    Transaction t(c);
     for (const Migration& m : migrations()) {
         if (m.version <= version) continue;
-        Transaction t(c);
         c.exec(m.sql);
         c.exec(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
-        t.commit();
     }
+    t.commit();
 }
 
 const char* reason_text(Reason r) { return r == Reason::automatic ? "automatic" : "explicit"; }

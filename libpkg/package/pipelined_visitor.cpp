@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "pkg/error.hpp"
 #include "pkg/package/package_io.hpp"
 
 namespace pkg {
@@ -132,15 +133,17 @@ void PipelinedVisitor::end(const PackageEntry&) {
     if (b.members >= kBatchMembers || shared_->failed) publish(false);
 }
 
-void PipelinedVisitor::finished() {
-    publish(true);
+void PipelinedVisitor::finished() { publish(true); }
+
+void PipelinedVisitor::wait() {
     std::exception_ptr error;
     {
         std::unique_lock lock(shared_->mutex);
+        if (!shared_->last && !shared_->error) throw Error("a pipelined visitor was waited for before the reader finished");
         shared_->changed.wait(lock, [&] { return shared_->all_done || shared_->error; });
         error = shared_->error;
     }
-    shared_->thread.join();
+    if (shared_->thread.joinable()) shared_->thread.join();
     if (error) std::rethrow_exception(error);
     inner_.finished();
 }

@@ -348,6 +348,26 @@ std::vector<db::InstalledFile> files_of(const PackageManifest& m, bool owned_by_
     return out;
 }
 
+// The database's row for a package the transaction installs.
+db::InstalledPackage installed_package(const PackageManifest& m, const InstalledState& installed,
+                                       const TransactionRequest& request, std::int64_t installed_at) {
+    db::InstalledPackage p;
+    p.name = m.name;
+    p.version = m.version;
+    p.release = m.release;
+    p.arch = m.arch;
+    p.port_hash = m.port_hash;
+    for (const auto& e : m.entries) p.size += e.size;
+    auto old = installed.packages.find(m.name);
+    p.reason = old != installed.packages.end() && !request.reason_given ? old->second.reason : request.plan.reason;
+    p.held = old != installed.packages.end() && old->second.held;
+    p.installed_at = installed_at;
+    p.depends = m.depends;
+    p.provides = m.provides;
+    p.conflicts = m.conflicts;
+    return p;
+}
+
 std::string history_of(const Plan& plan) {
     nlohmann::ordered_json changes = nlohmann::ordered_json::array();
     for (const auto& c : plan.changes) {
@@ -383,16 +403,31 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         for (const auto& e : journal.entries) {
             if (e.action == "replace" && !is_exchange(e)) door.make_hardlink(e.path, e.aside);
         }
+        // The new state goes into the database while the files are made:
+        // one write transaction, committed only after they are in place and
+        // synced (the commit below); a failure rolls it back before recovery.
+        db::Database::Change change(database);
+        bool caller_owns = ::geteuid() != 0;
+        if (!plan.target.empty() && installed.target != plan.target) change.set_target(plan.target);
+        for (const auto& c : plan.changes) {
+            if (c.kind == ChangeKind::remove) change.remove_package(c.name);
+        }
         for (std::size_t i = 0; i < request.plan.install.size(); ++i) {
-            Stager stager(door, by_path, request.plan.install[i].name, not_ours);
-            // The files are made on a thread of their own while this one
-            // decompresses and verifies.
-            PipelinedVisitor pipelined(stager);
             const PackageManifest& planned = request.plan.install[i];
+            Stager stager(door, by_path, planned.name, not_ours);
+            // The files are made on a thread of their own while this one
+            // decompresses and verifies, then writes the package's rows.
+            PipelinedVisitor pipelined(stager);
             PackageManifest staged = read_package(request.files[i], pipelined, {}, &planned);
             if (!planned.manifest_sha256.empty() && staged.manifest_sha256 != planned.manifest_sha256) {
                 throw Error("{}: the package changed since it was planned", request.files[i].string());
             }
+            change.put_package(installed_package(planned, installed, request, journal.started_at),
+                               files_of(planned, caller_owns));
+            pipelined.wait();
+        }
+        for (const PathStep& step : plan.paths) {
+            if (!step.taken_from.empty()) change.drop_file(step.taken_from, step.path);
         }
         // A removal changes nothing before its commit (its files go after
         // it): no sync point before the commit has anything to make durable.
@@ -428,40 +463,9 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
             }
         }
         if (changes_before_commit) filesystems.sync(SyncPoint::placed);
-        bool caller_owns = ::geteuid() != 0;
-        {
-            db::Database::Change change(database);
-            if (!plan.target.empty() && installed.target != plan.target) change.set_target(plan.target);
-            for (const auto& c : plan.changes) {
-                if (c.kind == ChangeKind::remove) {
-                    change.remove_package(c.name);
-                    continue;
-                }
-                const PackageManifest& m = request.plan.install[c.manifest];
-                db::InstalledPackage p;
-                p.name = m.name;
-                p.version = m.version;
-                p.release = m.release;
-                p.arch = m.arch;
-                p.port_hash = m.port_hash;
-                for (const auto& e : m.entries) p.size += e.size;
-                auto old = installed.packages.find(m.name);
-                p.reason = old != installed.packages.end() && !request.reason_given ? old->second.reason
-                                                                                     : request.plan.reason;
-                p.held = old != installed.packages.end() && old->second.held;
-                p.installed_at = journal.started_at;
-                p.depends = m.depends;
-                p.provides = m.provides;
-                p.conflicts = m.conflicts;
-                change.put_package(p, files_of(m, caller_owns));
-            }
-            for (const PathStep& step : plan.paths) {
-                if (!step.taken_from.empty()) change.drop_file(step.taken_from, step.path);
-            }
-            change.set_journal_state(db::JournalState::committed);
-            change.add_history(journal.started_at, request.user, request.command, history_of(plan));
-            change.commit();
-        }
+        change.set_journal_state(db::JournalState::committed);
+        change.add_history(journal.started_at, request.user, request.command, history_of(plan));
+        change.commit();
         if (caller_owns && !request.plan.install.empty()) {
             events.change({Change::Kind::ownership_skipped, "", "", "", "",
                            "not running as root: the files are yours, ownership was not applied"});

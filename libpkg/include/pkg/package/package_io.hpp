@@ -48,10 +48,11 @@ public:
 /// order, so that the reader decompresses and verifies while the other
 /// visitor writes files (staging a package is mostly the kernel's time
 /// making files; reading it is the CPU's). Data is copied into batches of
-/// bounded size. An error of the other visitor is rethrown to the reader at
-/// its next call, or by finished(), which waits until everything is done.
-/// Destroying it before finished() (the reader failed) drops what is still
-/// queued and waits for the thread.
+/// bounded size. finished() hands over the rest and returns at once: the
+/// reader's caller may do other work meanwhile, then calls wait(). An error
+/// of the other visitor is rethrown to the reader at its next call, or by
+/// wait(). Destroying it before wait() (something failed) drops what is
+/// still queued and waits for the thread.
 class PKG_API PipelinedVisitor final : public PackageVisitor {
 public:
     explicit PipelinedVisitor(PackageVisitor& inner);
@@ -64,6 +65,9 @@ public:
     void data(const PackageEntry& e, const void* bytes, std::size_t size) override;
     void end(const PackageEntry& e) override;
     void finished() override;
+    /// Waits until the other visitor has been given everything (its
+    /// finished() included); rethrows its error.
+    void wait();
 
 private:
     struct Shared;
