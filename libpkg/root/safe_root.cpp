@@ -60,13 +60,31 @@ SafeRoot::SafeRoot(const std::filesystem::path& root) : root_(root), umask_(curr
 
 SafeRoot::~SafeRoot() {
     if (root_fd_ >= 0) ::close(root_fd_);
-    forget_unlink_dir();
+    forget_parent();
 }
 
-void SafeRoot::forget_unlink_dir() {
-    if (unlink_dir_fd_ >= 0) ::close(unlink_dir_fd_);
-    unlink_dir_fd_ = -1;
-    unlink_dir_.clear();
+void SafeRoot::forget_parent() {
+    if (parent_fd_ >= 0) ::close(parent_fd_);
+    parent_fd_ = -1;
+    parent_.clear();
+}
+
+int SafeRoot::cached_parent(const std::string& path, std::string& name) {
+    std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos) {
+        ::close(open_parent(path, name));  // the name's checks; its parent is the root
+        return root_fd_;
+    }
+    if (slash != 0 && parent_fd_ >= 0 && parent_.size() == slash && path.compare(0, slash, parent_) == 0) {
+        name = path.substr(slash + 1);
+        if (name.empty() || name == "." || name == "..") throw Error("{}: not a name below the root", path);
+        return parent_fd_;
+    }
+    int fd = open_parent(path, name);  // every check of the name, and the parent resolved afresh
+    forget_parent();
+    parent_fd_ = fd;
+    parent_ = path.substr(0, slash);
+    return parent_fd_;
 }
 
 int SafeRoot::open_parent(const std::string& path, std::string& name) const {
@@ -141,8 +159,8 @@ int SafeRoot::open_directory(const std::string& path, bool create, unsigned mode
 
 void SafeRoot::set_mode(const std::string& path, unsigned mode) {
     std::string name;
-    Fd parent{open_parent(path, name)};
-    Fd target{::openat(parent.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
+    int parent = cached_parent(path, name);
+    Fd target{::openat(parent, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
     if (target.fd < 0 || ::fchmod(target.fd, mode & 07777) != 0) {
         throw SystemError{errno, root_ / path, "cannot set the mode of {}/{}", root_.string(), path};
     }
@@ -150,8 +168,8 @@ void SafeRoot::set_mode(const std::string& path, unsigned mode) {
 
 int SafeRoot::create_file(const std::string& path, unsigned mode) {
     std::string name;
-    Fd parent{open_parent(path, name)};
-    int fd = ::openat(parent.fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int parent = cached_parent(path, name);
+    int fd = ::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) throw SystemError{errno, root_ / path, "cannot create {}/{}", root_.string(), path};
     // The exact mode, whatever the umask; no call when the umask left it so.
     if ((mode & 07777) != (0600 & ~umask_) && ::fchmod(fd, mode & 07777) != 0) {
@@ -164,8 +182,8 @@ int SafeRoot::create_file(const std::string& path, unsigned mode) {
 
 void SafeRoot::make_symlink(const std::string& target, const std::string& path) {
     std::string name;
-    Fd parent{open_parent(path, name)};
-    if (::symlinkat(target.c_str(), parent.fd, name.c_str()) != 0) {
+    int parent = cached_parent(path, name);
+    if (::symlinkat(target.c_str(), parent, name.c_str()) != 0) {
         throw SystemError{errno, root_ / path, "cannot create symlink {}/{}", root_.string(), path};
     }
 }
@@ -196,7 +214,7 @@ void SafeRoot::write_all(int fd, const void* data, std::size_t size, const std::
 }
 
 void SafeRoot::rename(const std::string& from, const std::string& to, RenameMode mode) {
-    forget_unlink_dir();  // a directory may move
+    forget_parent();  // a directory may move
     std::string from_name, to_name;
     Fd from_parent{open_parent(from, from_name)};
     // Names in one directory (a staged name beside its path, the usual
@@ -221,25 +239,15 @@ void SafeRoot::rename(const std::string& from, const std::string& to, RenameMode
 }
 
 void SafeRoot::unlink(const std::string& path) {
-    std::size_t slash = path.rfind('/');
-    std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
     std::string name;
-    if (unlink_dir_fd_ < 0 || dir != unlink_dir_ || dir.empty()) {
-        int fd = open_parent(path, name);
-        forget_unlink_dir();
-        unlink_dir_fd_ = fd;
-        unlink_dir_ = dir;
-    } else {
-        name = path.substr(slash + 1);
-        if (name.empty() || name == "." || name == "..") throw Error("{}: not a name below the root", path);
-    }
-    if (::unlinkat(unlink_dir_fd_, name.c_str(), 0) != 0) {
+    int parent = cached_parent(path, name);
+    if (::unlinkat(parent, name.c_str(), 0) != 0) {
         throw SystemError{errno, root_ / path, "cannot remove {}/{}", root_.string(), path};
     }
 }
 
 void SafeRoot::remove_directory(const std::string& path) {
-    forget_unlink_dir();
+    forget_parent();  // it may be the one kept
     std::string name;
     Fd parent{open_parent(path, name)};
     if (::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR) != 0) {
@@ -288,18 +296,17 @@ int SafeRoot::open_file(const std::string& path) {
 
 std::optional<EntryStat> SafeRoot::stat(const std::string& path) {
     std::string name;
-    int parent_fd = -1;
+    int parent = -1;
     try {
-        parent_fd = open_parent(path, name);
+        parent = cached_parent(path, name);
     } catch (const SystemError& e) {
         // No parent directory: the name does not exist either. A symlink on
         // the way is still an error: it is never looked through.
         if (e.error_number() == ENOENT || e.error_number() == ENOTDIR) return std::nullopt;
         throw;
     }
-    Fd parent{parent_fd};
     struct stat st {};
-    if (::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) return std::nullopt;
         throw SystemError{errno, root_ / path, "cannot stat {}/{}", root_.string(), path};
     }

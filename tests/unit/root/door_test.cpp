@@ -173,6 +173,34 @@ TEST(Door, UnlinkEachIsUnlinkForEachNameForADoorWithoutItsOwn) {
     EXPECT_FALSE(fs::exists(r.path / "d/a"));
 }
 
+// The door keeps the last parent directory open for the next name in it.
+// A directory swapped for a symlink out of the root meanwhile is never a way
+// out: a kept descriptor is the directory itself, wherever it was moved
+// within the root, and one opened afresh refuses the symlink.
+TEST(Door, AKeptDirectoryIsNeverAWayOut) {
+    Root r;
+    fs::path outside = fs::path(r.dir.path()) / "outside";
+    fs::create_directories(outside);
+    pkg::SafeRoot door(r.path);
+    door.make_directory("d/e", 0755);
+    ::close(door.create_file("d/e/a", 0644));
+    fs::rename(r.path / "d/e", r.path / "d/moved");
+    fs::create_directory_symlink(outside, r.path / "d/e");
+    try {
+        ::close(door.create_file("d/e/b", 0644));  // kept: lands in the moved directory
+    } catch (const pkg::SystemError&) {
+    }
+    door.make_symlink("x", "d/e/c");
+    EXPECT_TRUE(fs::is_empty(outside));
+    EXPECT_TRUE(fs::exists(r.path / "d/moved/a"));
+    // A rename drops what is kept: the next name resolves its parent afresh.
+    door.rename("d/moved/a", "d/moved/a2", pkg::RenameMode::noreplace);
+    EXPECT_THROW(::close(door.create_file("d/e/f", 0644)), pkg::SystemError);
+    EXPECT_THROW(door.unlink("d/e/g"), pkg::SystemError);
+    EXPECT_THROW(door.stat("d/e/b"), pkg::SystemError);  // never looked at through the symlink
+    EXPECT_TRUE(fs::is_empty(outside));
+}
+
 TEST(Door, LooksWithoutFollowing) {
     Root r;
     pkg::SafeRoot door(r.path);

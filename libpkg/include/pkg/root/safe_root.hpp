@@ -46,12 +46,16 @@ private:
                       std::vector<int>& errors) const;
     std::filesystem::path root_;
     int root_fd_ = -1;
-    /// The directory of the last unlink, kept open for the next one in it
-    /// (a removal deletes thousands of names, a directory at a time);
-    /// dropped by every call that may move or remove a directory.
-    std::string unlink_dir_;
-    int unlink_dir_fd_ = -1;
-    void forget_unlink_dir();
+    /// The parent of the last name created, unlinked or changed in mode,
+    /// kept open for the next one in it (a package makes and a removal
+    /// deletes thousands of names, a directory at a time): the name's own
+    /// descriptor is resolved beneath the root, without symlinks, as
+    /// open_parent() does, and is dropped by every call that may move or
+    /// remove a directory. Not for two threads at once (nor is the door).
+    int cached_parent(const std::string& path, std::string& name);
+    std::string parent_;
+    int parent_fd_ = -1;
+    void forget_parent();
     mode_t umask_ = 07777;  ///< the umask when opened: modes it cannot change are not set again
 };
 
