@@ -10,7 +10,6 @@
 #include <mutex>
 #include <thread>
 
-#include "pkg/error.hpp"
 #include "pkg/package/package_io.hpp"
 
 namespace pkg {
@@ -24,7 +23,7 @@ constexpr std::size_t kBatchBytes = 1 << 20;
 constexpr std::size_t kQueuedBytes = 16 << 20;
 
 struct Event {
-    enum class Kind : char { begin, data, end } kind;
+    enum class Kind : char { begin, data, end, finished } kind;
     std::size_t entry;   ///< begin: its entry in the batch
     std::size_t offset;  ///< data: where its bytes are in the batch
     std::size_t size;
@@ -81,6 +80,7 @@ struct PipelinedVisitor::Shared {
                             break;
                         case Event::Kind::data: inner.data(current, batch.bytes.data() + e.offset, e.size); break;
                         case Event::Kind::end: inner.end(current); break;
+                        case Event::Kind::finished: inner.finished(); break;
                     }
                 }
             } catch (...) {
@@ -107,8 +107,9 @@ PipelinedVisitor::~PipelinedVisitor() {
     if (shared_->thread.joinable()) shared_->thread.join();
 }
 
-// Before any member: the thread has nothing yet and waits.
-void PipelinedVisitor::manifest(const PackageManifest& m) { inner_.manifest(m); }
+// Not passed on: the thread may still be playing an earlier package, and
+// the reader's manifest is gone by the time it would reach this one.
+void PipelinedVisitor::manifest(const PackageManifest&) {}
 
 void PipelinedVisitor::begin(const PackageEntry& e) {
     if (shared_->failed) publish(false);  // rethrows the thread's error
@@ -133,19 +134,22 @@ void PipelinedVisitor::end(const PackageEntry&) {
     if (b.members >= kBatchMembers || shared_->failed) publish(false);
 }
 
-void PipelinedVisitor::finished() { publish(true); }
+// A package ends; the next one may follow through the same thread.
+void PipelinedVisitor::finished() {
+    shared_->filling.events.push_back({Event::Kind::finished, 0, 0, 0});
+    publish(false);
+}
 
 void PipelinedVisitor::wait() {
+    publish(true);
     std::exception_ptr error;
     {
         std::unique_lock lock(shared_->mutex);
-        if (!shared_->last && !shared_->error) throw Error("a pipelined visitor was waited for before the reader finished");
         shared_->changed.wait(lock, [&] { return shared_->all_done || shared_->error; });
         error = shared_->error;
     }
     if (shared_->thread.joinable()) shared_->thread.join();
     if (error) std::rethrow_exception(error);
-    inner_.finished();
 }
 
 void PipelinedVisitor::publish(bool last) {
@@ -153,7 +157,7 @@ void PipelinedVisitor::publish(bool last) {
     std::unique_lock lock(s.mutex);
     s.changed.wait(lock, [&] { return s.error || s.queued_bytes < kQueuedBytes; });
     if (s.error) {
-        if (last) return;  // finished() rethrows it
+        if (last) return;  // wait() rethrows it
         std::rethrow_exception(s.error);
     }
     s.queued_bytes += s.filling.bytes.size();

@@ -205,9 +205,8 @@ void check_space(Door& door, const db::Journal& journal, const Plan& plan) {
 // new directories (0700 until the commit) under their names.
 class Stager final : public PackageVisitor {
 public:
-    Stager(Door& door, const std::map<std::string, const db::JournalEntry*>& by_path, const std::string& package,
-           std::vector<std::string>& not_ours)
-        : door_(door), by_path_(by_path), package_(package), not_ours_(not_ours) {}
+    Stager(Door& door, const std::map<std::string, const db::JournalEntry*>& by_path, std::vector<std::string>& not_ours)
+        : door_(door), by_path_(by_path), not_ours_(not_ours) {}
     ~Stager() override {
         if (fd_ >= 0) ::close(fd_);
     }
@@ -321,7 +320,6 @@ private:
     }
     Door& door_;
     const std::map<std::string, const db::JournalEntry*>& by_path_;
-    std::string package_;
     int fd_ = -1;
     std::string current_;
     std::vector<std::string>& not_ours_;
@@ -412,20 +410,20 @@ Plan run_transaction(Door& door, db::Database& database, const TransactionReques
         for (const auto& c : plan.changes) {
             if (c.kind == ChangeKind::remove) change.remove_package(c.name);
         }
+        // The files are made on a thread of their own while this one
+        // decompresses and verifies each package, then writes its rows.
+        Stager stager(door, by_path, not_ours);
+        PipelinedVisitor pipelined(stager);
         for (std::size_t i = 0; i < request.plan.install.size(); ++i) {
             const PackageManifest& planned = request.plan.install[i];
-            Stager stager(door, by_path, planned.name, not_ours);
-            // The files are made on a thread of their own while this one
-            // decompresses and verifies, then writes the package's rows.
-            PipelinedVisitor pipelined(stager);
             PackageManifest staged = read_package(request.files[i], pipelined, {}, &planned);
             if (!planned.manifest_sha256.empty() && staged.manifest_sha256 != planned.manifest_sha256) {
                 throw Error("{}: the package changed since it was planned", request.files[i].string());
             }
             change.put_package(installed_package(planned, installed, request, journal.started_at),
                                files_of(planned, caller_owns));
-            pipelined.wait();
         }
+        pipelined.wait();
         for (const PathStep& step : plan.paths) {
             if (!step.taken_from.empty()) change.drop_file(step.taken_from, step.path);
         }

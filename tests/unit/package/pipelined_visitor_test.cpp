@@ -82,6 +82,23 @@ TEST(PipelinedVisitor, PlaysEverythingInOrderOnItsOwnThreadBeforeReadingEnds) {
     for (const auto& id : played.threads) EXPECT_NE(id, std::this_thread::get_id());
 }
 
+TEST(PipelinedVisitor, PackagesFollowOneAnotherThroughOneThread) {
+    pkgtest::ScratchDir dir;
+    fs::path file = make_package(dir.path());
+    Recorder direct;
+    pkg::read_package(file, direct);
+    pkg::read_package(file, direct);
+    pkg::read_package(file, direct);
+    Recorder played;
+    pkg::PipelinedVisitor pipelined(played);
+    for (int i = 0; i < 3; ++i) pkg::read_package(file, pipelined);
+    pipelined.wait();
+    EXPECT_EQ(played.calls, direct.calls);
+    EXPECT_EQ(std::count(played.calls.begin(), played.calls.end(), "finished"), 3);
+    EXPECT_EQ(played.content, direct.content);
+    for (const auto& id : played.threads) EXPECT_EQ(id, played.threads.front());
+}
+
 TEST(PipelinedVisitor, AnErrorOfTheVisitorStopsTheReaderWithIt) {
     pkgtest::ScratchDir dir;
     fs::path file = make_package(dir.path());

@@ -47,12 +47,14 @@ public:
 /// Gives what it receives to another visitor on a thread of its own, in
 /// order, so that the reader decompresses and verifies while the other
 /// visitor writes files (staging a package is mostly the kernel's time
-/// making files; reading it is the CPU's). Data is copied into batches of
-/// bounded size. finished() hands over the rest and returns at once: the
-/// reader's caller may do other work meanwhile, then calls wait(). An error
+/// making files; reading it is the CPU's). Several packages may be read
+/// through it one after the other, each ending with the other visitor's
+/// finished(); its manifest() is not called (the thread may still be on an
+/// earlier package). Data is copied into batches of bounded size. An error
 /// of the other visitor is rethrown to the reader at its next call, or by
-/// wait(). Destroying it before wait() (something failed) drops what is
-/// still queued and waits for the thread.
+/// wait(), which the caller calls after the last package: it waits until
+/// the other visitor has been given everything. Destroying it before wait()
+/// (something failed) drops what is still queued and waits for the thread.
 class PKG_API PipelinedVisitor final : public PackageVisitor {
 public:
     explicit PipelinedVisitor(PackageVisitor& inner);
@@ -65,8 +67,8 @@ public:
     void data(const PackageEntry& e, const void* bytes, std::size_t size) override;
     void end(const PackageEntry& e) override;
     void finished() override;
-    /// Waits until the other visitor has been given everything (its
-    /// finished() included); rethrows its error.
+    /// After the last package: waits until the other visitor has been given
+    /// everything; rethrows its error.
     void wait();
 
 private:
