@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "pkg/package/package_io.hpp"
@@ -52,6 +53,7 @@ struct PipelinedVisitor::Shared {
     std::atomic<bool> failed{false};
     Batch filling;  ///< the reader's own, until handed over
     std::thread thread;
+    bool direct = false;  ///< no thread: every call goes straight to the other visitor
 
     void play(PackageVisitor& inner) {
         PackageEntry current;  // a member's data and end may come in a later batch than its begin
@@ -95,7 +97,11 @@ struct PipelinedVisitor::Shared {
 };
 
 PipelinedVisitor::PipelinedVisitor(PackageVisitor& inner) : inner_(inner), shared_(std::make_unique<Shared>()) {
-    shared_->thread = std::thread([this] { shared_->play(inner_); });
+    try {
+        shared_->thread = std::thread([this] { shared_->play(inner_); });
+    } catch (const std::system_error&) {
+        shared_->direct = true;  // no thread to be had (a process limit): the reader's thread plays it all
+    }
 }
 
 PipelinedVisitor::~PipelinedVisitor() {
@@ -112,6 +118,7 @@ PipelinedVisitor::~PipelinedVisitor() {
 void PipelinedVisitor::manifest(const PackageManifest&) {}
 
 void PipelinedVisitor::begin(const PackageEntry& e) {
+    if (shared_->direct) return inner_.begin(e);
     if (shared_->failed) publish(false);  // rethrows the thread's error
     Batch& b = shared_->filling;
     b.events.push_back({Event::Kind::begin, b.entries.size(), 0, 0});
@@ -119,7 +126,8 @@ void PipelinedVisitor::begin(const PackageEntry& e) {
     ++b.members;
 }
 
-void PipelinedVisitor::data(const PackageEntry&, const void* bytes, std::size_t size) {
+void PipelinedVisitor::data(const PackageEntry& e, const void* bytes, std::size_t size) {
+    if (shared_->direct) return inner_.data(e, bytes, size);
     Batch& b = shared_->filling;
     std::size_t at = b.bytes.size();
     b.bytes.resize(at + size);
@@ -128,7 +136,8 @@ void PipelinedVisitor::data(const PackageEntry&, const void* bytes, std::size_t 
     if (b.bytes.size() >= kBatchBytes) publish(false);
 }
 
-void PipelinedVisitor::end(const PackageEntry&) {
+void PipelinedVisitor::end(const PackageEntry& e) {
+    if (shared_->direct) return inner_.end(e);
     Batch& b = shared_->filling;
     b.events.push_back({Event::Kind::end, 0, 0, 0});
     if (b.members >= kBatchMembers || shared_->failed) publish(false);
@@ -136,11 +145,13 @@ void PipelinedVisitor::end(const PackageEntry&) {
 
 // A package ends; the next one may follow through the same thread.
 void PipelinedVisitor::finished() {
+    if (shared_->direct) return inner_.finished();
     shared_->filling.events.push_back({Event::Kind::finished, 0, 0, 0});
     publish(false);
 }
 
 void PipelinedVisitor::wait() {
+    if (shared_->direct) return;
     publish(true);
     std::exception_ptr error;
     {

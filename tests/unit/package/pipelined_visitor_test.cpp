@@ -3,12 +3,15 @@
 // member that fails verification never reaches its end.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -97,6 +100,39 @@ TEST(PipelinedVisitor, PackagesFollowOneAnotherThroughOneThread) {
     EXPECT_EQ(std::count(played.calls.begin(), played.calls.end(), "finished"), 3);
     EXPECT_EQ(played.content, direct.content);
     for (const auto& id : played.threads) EXPECT_EQ(id, played.threads.front());
+}
+
+// Under a process limit that allows no thread, the reader's own thread
+// plays everything: the same calls, in the same order.
+TEST(PipelinedVisitor, WithoutAThreadToBeHadTheReaderPlaysItAll) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run a child as nobody under RLIMIT_NPROC 0";
+    pkgtest::ScratchDir dir;
+    fs::path file = make_package(dir.path());
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+    Recorder direct;
+    pkg::read_package(file, direct);
+    int status = pkgtest::in_child_as_nobody([&] {
+        struct rlimit none {0, 0};
+        if (::setrlimit(RLIMIT_NPROC, &none) != 0) return 2;
+        if (std::thread::hardware_concurrency() == 0) return 3;
+        try {
+            std::thread probe([] {});
+            probe.join();
+            return 4;  // the limit did not hold: the test would prove nothing
+        } catch (const std::system_error&) {
+        }
+        Recorder played;
+        pkg::PipelinedVisitor pipelined(played);
+        pkg::read_package(file, pipelined);
+        pipelined.wait();
+        if (played.calls != direct.calls || played.content != direct.content) return 5;
+        for (const auto& id : played.threads) {
+            if (id != std::this_thread::get_id()) return 6;
+        }
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
 }
 
 TEST(PipelinedVisitor, AnErrorOfTheVisitorStopsTheReaderWithIt) {
