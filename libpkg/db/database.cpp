@@ -296,14 +296,23 @@ std::vector<std::pair<std::string, InstalledFile>> Database::files_at(const std:
     return out;
 }
 
-std::vector<std::pair<std::string, InstalledFile>> Database::files_sharing_paths_with(const std::string& name) const {
-    std::string sql = std::string("SELECT ") + kFileColumns +
-                      "JOIN files own ON own.path = f.path "
-                      "WHERE own.package = (SELECT id FROM packages WHERE name = ?) ORDER BY own.path";
-    Statement s(impl_->db(), sql.c_str());
-    s.bind(1, name);
+std::vector<std::pair<std::string, InstalledFile>> Database::files_sharing_paths_with(
+    const std::vector<std::string>& names) const {
+    constexpr std::size_t kNamesPerStatement = 500;  // well below SQLite's limit on parameters
     std::vector<std::pair<std::string, InstalledFile>> out;
-    while (s.step()) out.push_back(owned_file(s));
+    ReadScope scope(impl_->db());
+    for (std::size_t first = 0; first < names.size(); first += kNamesPerStatement) {
+        std::size_t count = std::min(kNamesPerStatement, names.size() - first);
+        std::string marks;
+        for (std::size_t i = 0; i < count; ++i) marks += i ? ", ?" : "?";
+        // Each path once (a shared directory is had by many), then its owners.
+        std::string sql = std::string("SELECT ") + kFileColumns +
+                          "WHERE f.path IN (SELECT own.path FROM files own WHERE own.package IN "
+                          "(SELECT id FROM packages WHERE name IN (" + marks + "))) ORDER BY f.path";
+        Statement s(impl_->db(), sql.c_str());
+        for (std::size_t i = 0; i < count; ++i) s.bind(static_cast<int>(i + 1), names[first + i]);
+        while (s.step()) out.push_back(owned_file(s));
+    }
     return out;
 }
 

@@ -15,6 +15,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "pkg/db/database.hpp"
 #include "pkg/error.hpp"
@@ -165,12 +167,16 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
 // versions stay until the commit), an inode each, and a margin for the
 // database and directories; naming the filesystem and both amounts.
 void check_space(Door& door, const db::Journal& journal, const Plan& plan) {
-    std::map<std::string, const PathStep*> steps;
+    bool adds = std::any_of(journal.entries.begin(), journal.entries.end(),
+                            [](const auto& e) { return e.action != "remove" && e.action != "rmdir"; });
+    if (!adds) return;  // a removal only frees space
+    std::unordered_map<std::string_view, const PathStep*> steps;
     for (const auto& step : plan.paths) steps[step.path] = &step;
     std::vector<std::uint64_t> bytes(journal.filesystems.size()), inodes(journal.filesystems.size());
     for (const auto& e : journal.entries) {
-        std::string path = e.path.ends_with(".pkgnew") && !steps.count(e.path) ? e.path.substr(0, e.path.size() - 7)
-                                                                                : e.path;
+        std::string_view path = e.path.ends_with(".pkgnew") && !steps.count(e.path)
+                                    ? std::string_view(e.path).substr(0, e.path.size() - 7)
+                                    : std::string_view(e.path);
         auto it = steps.find(path);
         if (it == steps.end() || !it->second->entry || e.action == "remove" || e.action == "rmdir") continue;
         bytes[static_cast<std::size_t>(e.filesystem)] += it->second->entry->size;

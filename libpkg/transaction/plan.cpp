@@ -85,9 +85,7 @@ InstalledState InstalledState::from(const db::Database& database, const PlanRequ
             s.files[path].push_back(std::move(owned));
         }
     };
-    for (const auto& name : leaving) {
-        for (auto& owned : database.files_sharing_paths_with(name)) take(std::move(owned));
-    }
+    for (auto& owned : database.files_sharing_paths_with({leaving.begin(), leaving.end()})) take(std::move(owned));
     std::vector<std::string> paths;
     for (const auto& m : request.install) {
         for (const auto& e : m.entries) {

@@ -133,9 +133,11 @@ public:
     /// What every owner installed at each of `paths` (one prepared lookup
     /// for all): (owner, file) pairs, by path.
     std::vector<std::pair<std::string, InstalledFile>> files_at(const std::vector<std::string>& paths) const;
-    /// What every owner installed at each path the package `name` has (its
-    /// own files among them), by path: one statement, however many paths.
-    std::vector<std::pair<std::string, InstalledFile>> files_sharing_paths_with(const std::string& name) const;
+    /// What every owner installed at each path any of the packages `names`
+    /// has (their own files among them), each (owner, file) once, by path:
+    /// one statement, however many paths (a statement per 500 names).
+    std::vector<std::pair<std::string, InstalledFile>> files_sharing_paths_with(
+        const std::vector<std::string>& names) const;
     /// What is installed below the directory `dir` (not `dir` itself), with its owners.
     std::vector<std::pair<std::string, InstalledFile>> files_under(const std::string& dir) const;
     /// The installed packages that depend on `name` or on a name it provides.
