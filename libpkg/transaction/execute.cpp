@@ -80,7 +80,8 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
         db::JournalEntry e;
         e.path = step.path;
         e.filesystem = filesystem_of(step.path);
-        std::string temporary = beside(step.path, fmt::format("{}{}-{}", kTemporaryPrefix, txid, seq++));
+        // Made only where used (a removal of thousands of files needs none).
+        auto temporary = [&, n = seq++] { return beside(step.path, fmt::format("{}{}-{}", kTemporaryPrefix, txid, n)); };
         bool is_dir = step.entry && step.entry->type == EntryType::dir;
         // Below such a path, an entry lives inside its temporary tree.
         std::string inside;
@@ -113,19 +114,19 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
                     bool direct = step.entry && !step.entry->config && step.path != "etc" &&
                                   !step.path.starts_with("etc/");
                     e.action = "create";
-                    if (!direct) e.temporary = temporary;
+                    if (!direct) e.temporary = temporary();
                 }
                 break;
             case PathAction::replace: {
                 e.type = entry_type_name(step.entry->type);
                 e.action = "replace";
-                e.temporary = temporary;
+                e.temporary = temporary();
                 auto st = door.stat(step.path);
                 if (is_dir != (st && S_ISDIR(st->mode))) {
-                    e.aside = temporary;  // exchanged: the old one ends up under the temporary name
-                    exchanged[step.path] = temporary;
+                    e.aside = e.temporary;  // exchanged: the old one ends up under the temporary name
+                    exchanged[step.path] = e.temporary;
                 } else {
-                    e.aside = temporary + ".old";
+                    e.aside = e.temporary + ".old";
                 }
                 break;
             }
@@ -142,7 +143,7 @@ db::Journal journal_of(Door& door, const Plan& plan, const TransactionRequest& r
                 e.path = step.path + ".pkgnew";
                 e.action = "create";
                 e.type = "file";
-                e.temporary = temporary;
+                e.temporary = temporary();
                 break;
             case PathAction::remove:
                 // As the package installed it: what stands there now instead
