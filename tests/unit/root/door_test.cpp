@@ -38,6 +38,15 @@ struct Root {
     Root() { fs::create_directories(path / "d"); }
 };
 
+// A directory outside the root holding "keep", and d/link: a symlink to it.
+fs::path way_out(const Root& r) {
+    fs::path outside = fs::path(r.dir.path()) / "outside";
+    fs::create_directories(outside);
+    std::ofstream(outside / "keep") << "keep";
+    fs::create_symlink(outside, r.path / "d/link");
+    return outside;
+}
+
 void write_file(pkg::Door& door, const std::string& path, const std::string& text) {
     int fd = door.create_file(path, 0644);
     door.write_all(fd, text.data(), text.size(), path);
@@ -71,10 +80,7 @@ TEST(Door, RenamesReplaceRefuseOrExchange) {
 
 TEST(Door, RemovesNamesAndDirectoriesButNeverThroughASymlink) {
     Root r;
-    fs::path outside = fs::path(r.dir.path()) / "outside";
-    fs::create_directories(outside);
-    std::ofstream(outside / "keep") << "keep";
-    fs::create_symlink(outside, r.path / "d/link");
+    fs::path outside = way_out(r);
     pkg::SafeRoot door(r.path);
     EXPECT_THROW(door.unlink("d/link/keep"), pkg::SystemError);
     EXPECT_TRUE(fs::exists(outside / "keep"));
@@ -100,10 +106,7 @@ TEST(Door, RemovesNamesAndDirectoriesButNeverThroughASymlink) {
 // and nothing outside the root is touched.
 TEST(Door, UnlinksThousandsOfNamesAtOnceEachWithItsOwnResult) {
     Root r;
-    fs::path outside = fs::path(r.dir.path()) / "outside";
-    fs::create_directories(outside);
-    std::ofstream(outside / "keep") << "keep";
-    fs::create_symlink(outside, r.path / "d/link");
+    fs::path outside = way_out(r);
     pkg::SafeRoot door(r.path);
     std::vector<std::string> paths;
     for (int d = 0; d < 40; ++d) {
