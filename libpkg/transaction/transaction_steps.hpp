@@ -1,14 +1,19 @@
 #pragma once
 
-// What execute.cpp and recover.cpp share: the names pkg makes, the root as
-// the plan sees it, the filesystems a transaction syncs, and step 6.
+// What execute.cpp, stager.cpp and recover.cpp share: the names pkg makes,
+// the root as the plan sees it, staging, the filesystems a transaction
+// syncs, and step 6.
 
 #include <unistd.h>
 
+#include <map>
+#include <memory>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "pkg/db/database.hpp"
+#include "pkg/package/package_io.hpp"
 #include "pkg/root/door.hpp"
 #include "pkg/transaction/plan.hpp"
 #include "pkg/transaction/transaction.hpp"
@@ -38,6 +43,13 @@ inline bool inside_exchanged_tree(const db::JournalEntry& e) {
     };
     return parent(e.temporary) != parent(e.path);
 }
+
+/// The visitor that stages packages (step 4): files, links and new
+/// directories (0700 until the commit) under the names the journal gives
+/// (`by_path`: its entries by path). A final name found taken is added to
+/// `not_ours`: it is not pkg's, and the rollback leaves it.
+std::unique_ptr<PackageVisitor> make_stager(Door& door, const std::map<std::string, const db::JournalEntry*>& by_path,
+                                            std::vector<std::string>& not_ours);
 
 /// The sha256 of a regular file below the root, read through the door.
 std::string door_digest(Door& door, const std::string& path);
